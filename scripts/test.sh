@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: unit, property, integration (plugin handshake, mock, OCI CLI) and the
+# acceptance suite that drives real Terraform against the mock Identity API.
+# Installs what it needs: Rust crates (cargo) and Terraform + OCI CLI from PyPI into .venv.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export CHECKPOINT_DISABLE=1
+# These machines may point TF_CLI_CONFIG_FILE at a file that does not exist; every test
+# writes and uses its own CLI configuration.
+unset TF_CLI_CONFIG_FILE
+
+bash scripts/setup-tools.sh
+export TERRAFORM="$PWD/.venv/bin/terraform"
+export OCI_CLI_BIN="$PWD/.venv/bin/oci"
+
+cargo build --locked --bins
+cargo test --locked --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"

@@ -1,0 +1,458 @@
+//! Persistent mock state: tenancy, users and their API keys, auth tokens and retry-token
+//! records. Everything lives in `DIR/state.json`, rewritten atomically after each mutation.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use chrono::{DateTime, Duration, DurationRound as _, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ids, keys, MockError};
+
+const STATE_VERSION: u32 = 1;
+/// How long an `opc-retry-token` is remembered.
+pub(crate) const RETRY_TOKEN_TTL_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Persisted {
+    pub version: u32,
+    pub tenancy_ocid: String,
+    pub users: Vec<UserRec>,
+    #[serde(default)]
+    pub tokens: Vec<TokenRec>,
+    #[serde(default)]
+    pub retry_tokens: Vec<RetryRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UserRec {
+    pub ocid: String,
+    /// File stem of the key files, e.g. `default`, `user1`.
+    pub name: String,
+    /// Profile name in the config file, e.g. `DEFAULT`, `USER1`.
+    pub profile: String,
+    pub key_file: PathBuf,
+    pub public_key_file: PathBuf,
+    pub fingerprint: String,
+    /// SubjectPublicKeyInfo DER, base64.
+    pub public_key_der: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TokenRec {
+    pub id: String,
+    pub user_id: String,
+    pub description: String,
+    pub time_created: DateTime<Utc>,
+    pub etag: String,
+    pub lifecycle_state: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RetryRec {
+    pub retry_token: String,
+    pub user_id: String,
+    /// Canonical digest of the request body.
+    pub request_digest: String,
+    pub time: DateTime<Utc>,
+    pub status: u16,
+    pub etag: String,
+    /// The original response body (contains the secret, as the real replay would).
+    pub body: String,
+}
+
+/// Builds the retry record of a create from the new token and its secret.
+pub(crate) type Remember<'a> = &'a dyn Fn(&TokenRec, &str) -> RetryRec;
+
+/// Why a store operation failed; the API layer maps these to OCI errors.
+#[derive(Debug)]
+pub(crate) enum StoreError {
+    UserNotFound,
+    TokenNotFound,
+    LimitExceeded(usize),
+    EtagMismatch,
+    Persist(String),
+}
+
+/// The in-memory state plus where it is persisted.
+pub(crate) struct Store {
+    dir: PathBuf,
+    data: Persisted,
+    /// keyId (`tenancy/user/fingerprint`) → SubjectPublicKeyInfo DER.
+    key_ids: HashMap<String, Vec<u8>>,
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> MockError {
+    MockError::Io(format!("{}: {e}", path.display()))
+}
+
+/// Writes `bytes` to `path` via a temporary file and a rename, with the given mode.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn profile_for(index: usize) -> (String, String) {
+    if index == 0 {
+        ("DEFAULT".into(), "default".into())
+    } else {
+        (format!("USER{index}"), format!("user{index}"))
+    }
+}
+
+impl Store {
+    /// Loads the state in `dir` (creating the directory, tenancy and users as needed) and
+    /// makes sure at least `users` users exist. Rewrites the config file.
+    pub(crate) fn open(dir: &Path, users: usize) -> Result<Store, MockError> {
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let dir = std::fs::canonicalize(dir).map_err(|e| io_err(dir, e))?;
+        let keys_dir = dir.join("keys");
+        std::fs::create_dir_all(&keys_dir).map_err(|e| io_err(&keys_dir, e))?;
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&keys_dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| io_err(&keys_dir, e))?;
+        }
+        let state_path = dir.join("state.json");
+        let mut data = match std::fs::read(&state_path) {
+            Ok(bytes) => {
+                let data: Persisted = serde_json::from_slice(&bytes)
+                    .map_err(|e| MockError::State(format!("{}: {e}", state_path.display())))?;
+                if data.version != STATE_VERSION {
+                    return Err(MockError::State(format!(
+                        "{}: unsupported state version {}",
+                        state_path.display(),
+                        data.version
+                    )));
+                }
+                data
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Persisted {
+                version: STATE_VERSION,
+                tenancy_ocid: ids::ocid("tenancy"),
+                users: Vec::new(),
+                tokens: Vec::new(),
+                retry_tokens: Vec::new(),
+            },
+            Err(e) => return Err(io_err(&state_path, e)),
+        };
+        while data.users.len() < users.max(1) {
+            let index = data.users.len();
+            let (profile, name) = profile_for(index);
+            let key = keys::generate_rsa_2048().map_err(MockError::Key)?;
+            let key_file = keys_dir.join(format!("{name}.pem"));
+            let public_key_file = keys_dir.join(format!("{name}_public.pem"));
+            write_atomic(
+                &key_file,
+                keys::pem_encode("PRIVATE KEY", &key.pkcs8_der).as_bytes(),
+                0o600,
+            )
+            .map_err(|e| io_err(&key_file, e))?;
+            write_atomic(
+                &public_key_file,
+                keys::pem_encode("PUBLIC KEY", &key.spki_der).as_bytes(),
+                0o644,
+            )
+            .map_err(|e| io_err(&public_key_file, e))?;
+            data.users.push(UserRec {
+                ocid: ids::ocid("user"),
+                name,
+                profile,
+                key_file,
+                public_key_file,
+                fingerprint: keys::fingerprint(&key.spki_der),
+                public_key_der: base64::engine::general_purpose::STANDARD.encode(&key.spki_der),
+            });
+        }
+        let mut store = Store {
+            dir,
+            data,
+            key_ids: HashMap::new(),
+        };
+        store.rebuild_key_ids()?;
+        store.write_config()?;
+        store.persist(&store.data).map_err(MockError::State)?;
+        Ok(store)
+    }
+
+    fn rebuild_key_ids(&mut self) -> Result<(), MockError> {
+        self.key_ids.clear();
+        for user in &self.data.users {
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(&user.public_key_der)
+                .map_err(|e| MockError::State(format!("bad public key for {}: {e}", user.ocid)))?;
+            let key_id = format!(
+                "{}/{}/{}",
+                self.data.tenancy_ocid, user.ocid, user.fingerprint
+            );
+            self.key_ids.insert(key_id, der);
+        }
+        Ok(())
+    }
+
+    fn write_config(&self) -> Result<(), MockError> {
+        let mut text = String::new();
+        for user in &self.data.users {
+            text.push_str(&format!(
+                "[{}]\nuser={}\nfingerprint={}\nkey_file={}\ntenancy={}\nregion=us-ashburn-1\n\n",
+                user.profile,
+                user.ocid,
+                user.fingerprint,
+                user.key_file.display(),
+                self.data.tenancy_ocid
+            ));
+        }
+        let path = self.config_file();
+        write_atomic(&path, text.as_bytes(), 0o600).map_err(|e| io_err(&path, e))
+    }
+
+    fn persist(&self, data: &Persisted) -> Result<(), String> {
+        let path = self.dir.join("state.json");
+        let bytes = serde_json::to_vec_pretty(data).map_err(|e| e.to_string())?;
+        write_atomic(&path, &bytes, 0o600).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Applies `f` to a copy of the data, persists it, and only then makes it current.
+    fn mutate<T>(
+        &mut self,
+        f: impl FnOnce(&mut Persisted) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut next = self.data.clone();
+        let out = f(&mut next)?;
+        self.persist(&next).map_err(StoreError::Persist)?;
+        self.data = next;
+        Ok(out)
+    }
+
+    pub(crate) fn config_file(&self) -> PathBuf {
+        self.dir.join("config")
+    }
+
+    pub(crate) fn tenancy_ocid(&self) -> &str {
+        &self.data.tenancy_ocid
+    }
+
+    pub(crate) fn user_ocids(&self) -> Vec<String> {
+        self.data.users.iter().map(|u| u.ocid.clone()).collect()
+    }
+
+    /// The SubjectPublicKeyInfo DER registered for a keyId, if any.
+    pub(crate) fn public_key_for(&self, key_id: &str) -> Option<&[u8]> {
+        self.key_ids.get(key_id).map(|v| v.as_slice())
+    }
+
+    pub(crate) fn live_tokens(&self) -> usize {
+        self.data.tokens.len()
+    }
+
+    fn check_user(&self, user_id: &str) -> Result<(), StoreError> {
+        if self.data.users.iter().any(|u| u.ocid == user_id) {
+            Ok(())
+        } else {
+            Err(StoreError::UserNotFound)
+        }
+    }
+
+    /// Looks up a remembered create for this retry token (expired records are ignored).
+    pub(crate) fn retry_record(&self, retry_token: &str, now: DateTime<Utc>) -> Option<&RetryRec> {
+        self.data.retry_tokens.iter().find(|r| {
+            r.retry_token == retry_token && now - r.time < Duration::hours(RETRY_TOKEN_TTL_HOURS)
+        })
+    }
+
+    /// Creates a token (enforcing the per-user limit; 0 = unlimited). `remember` builds the
+    /// retry record from the new token and its secret, stored in the same atomic write.
+    pub(crate) fn create_token(
+        &mut self,
+        user_id: &str,
+        description: &str,
+        limit: usize,
+        now: DateTime<Utc>,
+        remember: Option<Remember<'_>>,
+    ) -> Result<(TokenRec, String), StoreError> {
+        self.check_user(user_id)?;
+        let time_created = now.duration_trunc(Duration::milliseconds(1)).unwrap_or(now);
+        self.mutate(|data| {
+            let held = data.tokens.iter().filter(|t| t.user_id == user_id).count();
+            if limit > 0 && held >= limit {
+                return Err(StoreError::LimitExceeded(limit));
+            }
+            let token = TokenRec {
+                id: ids::ocid("credential"),
+                user_id: user_id.to_string(),
+                description: description.to_string(),
+                time_created,
+                etag: ids::hex_lower(32),
+                lifecycle_state: "ACTIVE".into(),
+            };
+            let secret = ids::token_secret();
+            data.tokens.push(token.clone());
+            if let Some(remember) = remember {
+                let rec = remember(&token, &secret);
+                data.retry_tokens.retain(|r| {
+                    r.retry_token != rec.retry_token
+                        && now - r.time < Duration::hours(RETRY_TOKEN_TTL_HOURS)
+                });
+                data.retry_tokens.push(rec);
+            }
+            Ok((token, secret))
+        })
+    }
+
+    /// Tokens of a user visible to List: those created at least `lag` ago.
+    pub(crate) fn list_tokens(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+        lag: Duration,
+    ) -> Result<Vec<TokenRec>, StoreError> {
+        self.check_user(user_id)?;
+        Ok(self
+            .data
+            .tokens
+            .iter()
+            .filter(|t| t.user_id == user_id && now - t.time_created >= lag)
+            .cloned()
+            .collect())
+    }
+
+    fn check_token(
+        data: &Persisted,
+        user_id: &str,
+        token_id: &str,
+        if_match: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        let idx = data
+            .tokens
+            .iter()
+            .position(|t| t.user_id == user_id && t.id == token_id)
+            .ok_or(StoreError::TokenNotFound)?;
+        if let Some(expected) = if_match {
+            let expected = expected.trim().trim_matches('"');
+            if expected != "*" && expected != data.tokens[idx].etag {
+                return Err(StoreError::EtagMismatch);
+            }
+        }
+        Ok(idx)
+    }
+
+    pub(crate) fn update_token(
+        &mut self,
+        user_id: &str,
+        token_id: &str,
+        description: Option<&str>,
+        if_match: Option<&str>,
+    ) -> Result<TokenRec, StoreError> {
+        self.check_user(user_id)?;
+        self.mutate(|data| {
+            let idx = Self::check_token(data, user_id, token_id, if_match)?;
+            let token = &mut data.tokens[idx];
+            if let Some(d) = description {
+                token.description = d.to_string();
+            }
+            token.etag = ids::hex_lower(32);
+            Ok(token.clone())
+        })
+    }
+
+    pub(crate) fn delete_token(
+        &mut self,
+        user_id: &str,
+        token_id: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.check_user(user_id)?;
+        self.mutate(|data| {
+            let idx = Self::check_token(data, user_id, token_id, if_match)?;
+            data.tokens.remove(idx);
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_creates_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tenancy, users) = {
+            let s = Store::open(dir.path(), 2).unwrap();
+            (s.tenancy_ocid().to_string(), s.user_ocids())
+        };
+        assert_eq!(users.len(), 2);
+        let cfg = std::fs::read_to_string(dir.path().join("config")).unwrap();
+        assert!(cfg.contains("[DEFAULT]\nuser=") && cfg.contains("[USER1]\n"));
+        let mode = std::fs::metadata(dir.path().join("keys/default.pem")).unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(mode.permissions().mode() & 0o777, 0o600);
+
+        let mut s = Store::open(dir.path(), 3).unwrap();
+        assert_eq!(s.tenancy_ocid(), tenancy);
+        assert_eq!(&s.user_ocids()[..2], &users[..]);
+        assert_eq!(s.user_ocids().len(), 3);
+
+        let now = Utc::now();
+        let (t, secret) = s.create_token(&users[0], "a", 2, now, None).unwrap();
+        assert_eq!(secret.len(), 20);
+        s.create_token(&users[0], "b", 2, now, None).unwrap();
+        assert!(matches!(
+            s.create_token(&users[0], "c", 2, now, None),
+            Err(StoreError::LimitExceeded(2))
+        ));
+        assert!(matches!(
+            s.create_token("ocid1.user.oc1..nope", "c", 2, now, None),
+            Err(StoreError::UserNotFound)
+        ));
+        assert!(matches!(
+            s.update_token(&users[0], &t.id, Some("x"), Some("wrong")),
+            Err(StoreError::EtagMismatch)
+        ));
+        let u = s
+            .update_token(&users[0], &t.id, Some("x"), Some(&t.etag))
+            .unwrap();
+        assert_ne!(u.etag, t.etag);
+        assert_eq!(u.description, "x");
+        drop(s);
+
+        let mut s = Store::open(dir.path(), 1).unwrap();
+        assert_eq!(s.user_ocids().len(), 3);
+        assert_eq!(s.live_tokens(), 2);
+        let listed = s
+            .list_tokens(&users[0], Utc::now(), Duration::zero())
+            .unwrap();
+        assert_eq!(
+            listed.iter().find(|x| x.id == t.id).unwrap().description,
+            "x"
+        );
+        s.delete_token(&users[0], &t.id, None).unwrap();
+        assert!(matches!(
+            s.delete_token(&users[0], &t.id, None),
+            Err(StoreError::TokenNotFound)
+        ));
+        assert_eq!(s.live_tokens(), 1);
+    }
+}

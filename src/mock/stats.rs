@@ -1,0 +1,134 @@
+//! Request counters served at `GET /_mock/stats`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::faults::Fault;
+
+/// The four API operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Operation {
+    CreateAuthToken,
+    ListAuthTokens,
+    UpdateAuthToken,
+    DeleteAuthToken,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 4] = [
+        Operation::CreateAuthToken,
+        Operation::ListAuthTokens,
+        Operation::UpdateAuthToken,
+        Operation::DeleteAuthToken,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::CreateAuthToken => "CreateAuthToken",
+            Operation::ListAuthTokens => "ListAuthTokens",
+            Operation::UpdateAuthToken => "UpdateAuthToken",
+            Operation::DeleteAuthToken => "DeleteAuthToken",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct OpCounts {
+    total: u64,
+    by_status: BTreeMap<u16, u64>,
+}
+
+/// Counters since start or the last reset. `total` counts every request of an operation,
+/// `by_status` only those that got a response (dropped connections have none).
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    ops: BTreeMap<Operation, OpCounts>,
+    auth_failures: u64,
+    faults: BTreeMap<&'static str, u64>,
+}
+
+impl Stats {
+    pub(crate) fn request(&mut self, op: Operation) {
+        self.ops.entry(op).or_default().total += 1;
+    }
+
+    pub(crate) fn status(&mut self, op: Operation, status: u16) {
+        *self
+            .ops
+            .entry(op)
+            .or_default()
+            .by_status
+            .entry(status)
+            .or_default() += 1;
+    }
+
+    pub(crate) fn auth_failure(&mut self) {
+        self.auth_failures += 1;
+    }
+
+    pub(crate) fn fault(&mut self, fault: Fault) {
+        *self.faults.entry(fault.name()).or_default() += 1;
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = Stats::default();
+    }
+
+    pub(crate) fn to_json(&self, live_tokens: usize) -> Value {
+        let mut requests = serde_json::Map::new();
+        for op in Operation::ALL {
+            let (total, by_status) = match self.ops.get(&op) {
+                Some(c) => (
+                    c.total,
+                    c.by_status
+                        .iter()
+                        .map(|(s, n)| (s.to_string(), json!(n)))
+                        .collect::<serde_json::Map<_, _>>(),
+                ),
+                None => (0, serde_json::Map::new()),
+            };
+            requests.insert(
+                op.name().into(),
+                json!({"total": total, "by_status": by_status}),
+            );
+        }
+        let mut faults = serde_json::Map::new();
+        for f in Fault::ALL {
+            faults.insert(
+                f.name().into(),
+                json!(self.faults.get(f.name()).copied().unwrap_or(0)),
+            );
+        }
+        json!({
+            "requests": requests,
+            "auth_failures": self.auth_failures,
+            "injected_faults": faults,
+            "live_tokens": live_tokens,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shape() {
+        let mut s = Stats::default();
+        s.request(Operation::CreateAuthToken);
+        s.status(Operation::CreateAuthToken, 200);
+        s.fault(Fault::Status503);
+        s.auth_failure();
+        let j = s.to_json(3);
+        assert_eq!(j["requests"]["CreateAuthToken"]["total"], 1);
+        assert_eq!(j["requests"]["CreateAuthToken"]["by_status"]["200"], 1);
+        assert_eq!(j["requests"]["DeleteAuthToken"]["total"], 0);
+        assert_eq!(j["injected_faults"]["503"], 1);
+        assert_eq!(j["injected_faults"]["drop_response"], 0);
+        assert_eq!(j["auth_failures"], 1);
+        assert_eq!(j["live_tokens"], 3);
+        s.reset();
+        assert_eq!(s.to_json(0)["auth_failures"], 0);
+    }
+}

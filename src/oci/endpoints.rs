@@ -1,0 +1,446 @@
+//! Where the Identity API lives: region and realm → host, plus the endpoint overrides.
+//!
+//! Precedence: the `identity_endpoint` setting, then the `oci_identity.IdentityClient` entry of
+//! `CLIENT_HOST_OVERRIDES` (read as `TF_VAR_CLIENT_HOST_OVERRIDES`, `OCI_CLIENT_HOST_OVERRIDES`,
+//! then `CLIENT_HOST_OVERRIDES`, like the official provider), then the region:
+//! `https://identity.{region}.oci.{realm domain}`, or `https://identity.{region}` when the region
+//! contains a dot (a full domain). Endpoints are base URLs without the `/20160918` API version.
+
+use reqwest::Url;
+
+use super::config::ConfigError;
+
+/// The client name the official provider uses in `CLIENT_HOST_OVERRIDES`.
+pub const IDENTITY_CLIENT_NAME: &str = "oci_identity.IdentityClient";
+
+/// Environment variables holding host overrides, in lookup order.
+pub const CLIENT_HOST_OVERRIDES_VARS: [&str; 3] = [
+    "TF_VAR_CLIENT_HOST_OVERRIDES",
+    "OCI_CLIENT_HOST_OVERRIDES",
+    "CLIENT_HOST_OVERRIDES",
+];
+
+/// Realm → second-level domain.
+const REALMS: &[(&str, &str)] = &[
+    ("oc1", "oraclecloud.com"),
+    ("oc2", "oraclegovcloud.com"),
+    ("oc3", "oraclegovcloud.com"),
+    ("oc4", "oraclegovcloud.uk"),
+    ("oc5", "oraclecloud5.com"),
+    ("oc8", "oraclecloud8.com"),
+    ("oc9", "oraclecloud9.com"),
+    ("oc10", "oraclecloud10.com"),
+    ("oc14", "oraclecloud14.com"),
+    ("oc15", "oraclecloud15.com"),
+    ("oc16", "oraclecloud16.com"),
+    ("oc17", "oraclecloud17.com"),
+    ("oc19", "oraclecloud.eu"),
+    ("oc20", "oraclecloud20.com"),
+    ("oc21", "oraclecloud21.com"),
+    ("oc22", "psn-pco.it"),
+    ("oc23", "oraclecloud23.com"),
+    ("oc24", "oraclecloud24.com"),
+    ("oc25", "nricloud.jp"),
+    ("oc26", "oraclecloud26.com"),
+    ("oc27", "oraclecloud27.com"),
+    ("oc28", "oraclecloud28.com"),
+    ("oc29", "oraclecloud29.com"),
+    ("oc31", "sovereigncloud.nz"),
+    ("oc35", "oraclecloud35.com"),
+    ("oc42", "oraclecloud42.com"),
+    ("oc51", "oraclecloud51.com"),
+    ("oc52", "oraclecloud52.com"),
+];
+
+/// Regions outside the commercial realm oc1 (every other region is assumed to be in oc1).
+const NON_OC1_REGIONS: &[(&str, &str)] = &[
+    ("us-langley-1", "oc2"),
+    ("us-luke-1", "oc2"),
+    ("us-gov-ashburn-1", "oc3"),
+    ("us-gov-chicago-1", "oc3"),
+    ("us-gov-phoenix-1", "oc3"),
+    ("uk-gov-london-1", "oc4"),
+    ("uk-gov-cardiff-1", "oc4"),
+    ("us-tacoma-1", "oc5"),
+    ("ap-chiyoda-1", "oc8"),
+    ("ap-ibaraki-1", "oc8"),
+    ("me-dcc-muscat-1", "oc9"),
+    ("ap-dcc-canberra-1", "oc10"),
+    ("eu-dcc-dublin-1", "oc14"),
+    ("eu-dcc-dublin-2", "oc14"),
+    ("eu-dcc-milan-1", "oc14"),
+    ("eu-dcc-milan-2", "oc14"),
+    ("eu-dcc-rating-1", "oc14"),
+    ("eu-dcc-rating-2", "oc14"),
+    ("ap-dcc-gazipur-1", "oc15"),
+    ("us-westjordan-1", "oc16"),
+    ("us-dcc-phoenix-1", "oc17"),
+    ("us-dcc-phoenix-2", "oc17"),
+    ("us-dcc-phoenix-4", "oc17"),
+    ("eu-frankfurt-2", "oc19"),
+    ("eu-madrid-2", "oc19"),
+    ("eu-jovanovac-1", "oc20"),
+    ("me-dcc-doha-1", "oc21"),
+    ("eu-dcc-rome-1", "oc22"),
+    ("eu-dcc-zurich-1", "oc24"),
+    ("ap-dcc-tokyo-1", "oc25"),
+    ("ap-dcc-osaka-1", "oc25"),
+    ("me-abudhabi-3", "oc26"),
+    ("us-dcc-swjordan-1", "oc27"),
+    ("us-dcc-swjordan-2", "oc28"),
+    ("ap-hobsonville-1", "oc31"),
+];
+
+/// Three-letter region keys → region identifiers.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("iad", "us-ashburn-1"),
+    ("phx", "us-phoenix-1"),
+    ("sjc", "us-sanjose-1"),
+    ("ord", "us-chicago-1"),
+    ("aga", "us-saltlake-2"),
+    ("yyz", "ca-toronto-1"),
+    ("yul", "ca-montreal-1"),
+    ("lhr", "uk-london-1"),
+    ("cwl", "uk-cardiff-1"),
+    ("fra", "eu-frankfurt-1"),
+    ("ams", "eu-amsterdam-1"),
+    ("zrh", "eu-zurich-1"),
+    ("mad", "eu-madrid-1"),
+    ("lin", "eu-milan-1"),
+    ("cdg", "eu-paris-1"),
+    ("mrs", "eu-marseille-1"),
+    ("arn", "eu-stockholm-1"),
+    ("nrt", "ap-tokyo-1"),
+    ("kix", "ap-osaka-1"),
+    ("icn", "ap-seoul-1"),
+    ("yny", "ap-chuncheon-1"),
+    ("bom", "ap-mumbai-1"),
+    ("hyd", "ap-hyderabad-1"),
+    ("syd", "ap-sydney-1"),
+    ("mel", "ap-melbourne-1"),
+    ("sin", "ap-singapore-1"),
+    ("xsp", "ap-singapore-2"),
+    ("gru", "sa-saopaulo-1"),
+    ("vcp", "sa-vinhedo-1"),
+    ("scl", "sa-santiago-1"),
+    ("vap", "sa-valparaiso-1"),
+    ("bog", "sa-bogota-1"),
+    ("jed", "me-jeddah-1"),
+    ("dxb", "me-dubai-1"),
+    ("auh", "me-abudhabi-1"),
+    ("mtz", "il-jerusalem-1"),
+    ("jnb", "af-johannesburg-1"),
+    ("qro", "mx-queretaro-1"),
+    ("mty", "mx-monterrey-1"),
+    ("lfi", "us-langley-1"),
+    ("luf", "us-luke-1"),
+    ("ric", "us-gov-ashburn-1"),
+    ("pia", "us-gov-chicago-1"),
+    ("tus", "us-gov-phoenix-1"),
+    ("ltn", "uk-gov-london-1"),
+    ("brs", "uk-gov-cardiff-1"),
+    ("nja", "ap-chiyoda-1"),
+    ("ukb", "ap-ibaraki-1"),
+    ("ibr", "ap-ibaraki-1"),
+    ("str", "eu-frankfurt-2"),
+    ("vll", "eu-madrid-2"),
+    ("beg", "eu-jovanovac-1"),
+];
+
+/// The region identifier for a region name or three-letter key (lowercased, trimmed).
+pub fn canonical_region(region: &str) -> String {
+    let region = region.trim().to_ascii_lowercase();
+    SHORT_NAMES
+        .iter()
+        .find(|(short, _)| *short == region)
+        .map_or(region, |(_, full)| (*full).to_owned())
+}
+
+/// The realm of a region identifier; unknown regions are assumed to be in `oc1`.
+pub fn realm_of(region: &str) -> &'static str {
+    NON_OC1_REGIONS
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map_or("oc1", |(_, realm)| realm)
+}
+
+/// The second-level domain of a realm.
+pub fn realm_domain(realm: &str) -> Option<&'static str> {
+    REALMS
+        .iter()
+        .find(|(r, _)| *r == realm)
+        .map(|(_, domain)| *domain)
+}
+
+/// The Identity endpoint for a region (identifier, three-letter key, or full domain).
+pub fn identity_endpoint_for_region(region: &str) -> Result<String, ConfigError> {
+    let region = canonical_region(region);
+    if region.contains('.') {
+        let url = format!("https://identity.{region}");
+        return normalize_endpoint(&url)
+            .map_err(|e| ConfigError::new(Some("region"), format!("region {region:?}: {e}")));
+    }
+    let valid = !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        return Err(ConfigError::new(
+            Some("region"),
+            format!(
+                "region {region:?} is not a valid region identifier (e.g. us-ashburn-1 or iad)"
+            ),
+        ));
+    }
+    let domain = realm_domain(realm_of(&region)).unwrap_or("oraclecloud.com");
+    Ok(format!("https://identity.{region}.oci.{domain}"))
+}
+
+/// Parses a `CLIENT_HOST_OVERRIDES` value: `;`-separated `client=url` entries. Empty entries
+/// are skipped; an entry without `=` is an error.
+pub fn parse_client_host_overrides(value: &str) -> Result<Vec<(String, String)>, String> {
+    value
+        .split(';')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| match entry.split_once('=') {
+            Some((client, url)) if !client.trim().is_empty() => {
+                Ok((client.trim().to_owned(), url.trim().to_owned()))
+            }
+            _ => Err(format!("entry {entry:?} is not of the form <client>=<url>")),
+        })
+        .collect()
+}
+
+/// Validates an endpoint URL and returns it as `scheme://host[:port]`. A missing scheme means
+/// `https://`; `http://` is allowed (local mocks). A path other than `/`, a query, a fragment
+/// or userinfo is rejected.
+pub fn normalize_endpoint(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let with_scheme = if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("https://{url}")
+    };
+    let parsed =
+        Url::parse(&with_scheme).map_err(|e| format!("{url:?} is not a valid URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("{url:?} must use http:// or https://"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("{url:?} must not contain a user name or password"));
+    }
+    if parsed.path() != "/" && !parsed.path().is_empty() {
+        return Err(format!(
+            "{url:?} must not contain a path (the client adds /20160918/...); give only scheme, host and port"
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("{url:?} must not contain a query or fragment"));
+    }
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| format!("{url:?} has no host"))?;
+    Ok(match parsed.port() {
+        Some(port) => format!("{}://{host}:{port}", parsed.scheme()),
+        None => format!("{}://{host}", parsed.scheme()),
+    })
+}
+
+/// Resolves the Identity endpoint. Returns `Ok(None)` only when nothing is configured at all
+/// (no setting, no override and no region).
+pub fn resolve_identity_endpoint(
+    identity_endpoint: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    region: Option<&str>,
+) -> Result<Option<String>, ConfigError> {
+    if let Some(url) = identity_endpoint.filter(|u| !u.trim().is_empty()) {
+        return normalize_endpoint(url).map(Some).map_err(|e| {
+            ConfigError::new(Some("identity_endpoint"), format!("identity_endpoint {e}"))
+        });
+    }
+    for var in CLIENT_HOST_OVERRIDES_VARS {
+        let Some(value) = env(var).filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let entries = parse_client_host_overrides(&value)
+            .map_err(|e| ConfigError::new(None, format!("{var}: {e}")))?;
+        if let Some((_, url)) = entries
+            .iter()
+            .find(|(client, _)| client == IDENTITY_CLIENT_NAME)
+        {
+            return normalize_endpoint(url).map(Some).map_err(|e| {
+                ConfigError::new(None, format!("{var} entry {IDENTITY_CLIENT_NAME}: {e}"))
+            });
+        }
+        // Like the official provider, only the first variable that is set is consulted.
+        break;
+    }
+    region.map(identity_endpoint_for_region).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn region_to_endpoint() {
+        let cases = [
+            (
+                "us-ashburn-1",
+                "https://identity.us-ashburn-1.oci.oraclecloud.com",
+            ),
+            ("IAD", "https://identity.us-ashburn-1.oci.oraclecloud.com"),
+            ("fra", "https://identity.eu-frankfurt-1.oci.oraclecloud.com"),
+            (
+                "us-gov-ashburn-1",
+                "https://identity.us-gov-ashburn-1.oci.oraclegovcloud.com",
+            ),
+            (
+                "uk-gov-london-1",
+                "https://identity.uk-gov-london-1.oci.oraclegovcloud.uk",
+            ),
+            (
+                "eu-madrid-2",
+                "https://identity.eu-madrid-2.oci.oraclecloud.eu",
+            ),
+            (
+                "xx-newregion-9",
+                "https://identity.xx-newregion-9.oci.oraclecloud.com",
+            ),
+            ("mock.local:8443", "https://identity.mock.local:8443"),
+        ];
+        for (region, expected) in cases {
+            assert_eq!(
+                identity_endpoint_for_region(region).unwrap(),
+                expected,
+                "{region}"
+            );
+        }
+        let err = identity_endpoint_for_region("us ashburn").unwrap_err();
+        assert_eq!(err.argument, Some("region"));
+    }
+
+    #[test]
+    fn overrides_parse() {
+        let parsed = parse_client_host_overrides(
+            " oci_core.VirtualNetworkClient=https://a.example ; oci_identity.IdentityClient=http://127.0.0.1:9000;",
+        )
+        .unwrap();
+        assert_eq!(
+            parsed,
+            vec![
+                (
+                    "oci_core.VirtualNetworkClient".to_owned(),
+                    "https://a.example".to_owned()
+                ),
+                (
+                    "oci_identity.IdentityClient".to_owned(),
+                    "http://127.0.0.1:9000".to_owned()
+                ),
+            ]
+        );
+        assert!(parse_client_host_overrides("oops")
+            .unwrap_err()
+            .contains("oops"));
+        assert!(parse_client_host_overrides("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn endpoint_urls_are_validated() {
+        assert_eq!(
+            normalize_endpoint("http://127.0.0.1:9000/").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            normalize_endpoint("identity.example.com").unwrap(),
+            "https://identity.example.com"
+        );
+        assert_eq!(
+            normalize_endpoint("https://h.example:443").unwrap(),
+            "https://h.example"
+        );
+        assert!(normalize_endpoint("https://h.example/20160918")
+            .unwrap_err()
+            .contains("path"));
+        assert!(normalize_endpoint("https://h.example/?a=b")
+            .unwrap_err()
+            .contains("query"));
+        assert!(normalize_endpoint("https://user:pw@h.example")
+            .unwrap_err()
+            .contains("user name"));
+        assert!(normalize_endpoint("ftp://h.example")
+            .unwrap_err()
+            .contains("http"));
+    }
+
+    #[test]
+    fn precedence_setting_then_overrides_then_region() {
+        let env = env_of(&[(
+            "CLIENT_HOST_OVERRIDES",
+            "oci_identity.IdentityClient=http://127.0.0.1:1",
+        )]);
+        assert_eq!(
+            resolve_identity_endpoint(Some("http://127.0.0.1:2"), &env, Some("iad"))
+                .unwrap()
+                .unwrap(),
+            "http://127.0.0.1:2"
+        );
+        assert_eq!(
+            resolve_identity_endpoint(None, &env, Some("iad"))
+                .unwrap()
+                .unwrap(),
+            "http://127.0.0.1:1"
+        );
+        let tf_var = env_of(&[
+            (
+                "TF_VAR_CLIENT_HOST_OVERRIDES",
+                "oci_identity.IdentityClient=http://127.0.0.1:3",
+            ),
+            (
+                "CLIENT_HOST_OVERRIDES",
+                "oci_identity.IdentityClient=http://127.0.0.1:1",
+            ),
+        ]);
+        assert_eq!(
+            resolve_identity_endpoint(None, &tf_var, None)
+                .unwrap()
+                .unwrap(),
+            "http://127.0.0.1:3"
+        );
+        let other_client = env_of(&[(
+            "OCI_CLIENT_HOST_OVERRIDES",
+            "oci_core.ComputeClient=http://127.0.0.1:1",
+        )]);
+        assert_eq!(
+            resolve_identity_endpoint(None, &other_client, Some("phx"))
+                .unwrap()
+                .unwrap(),
+            "https://identity.us-phoenix-1.oci.oraclecloud.com"
+        );
+        assert_eq!(
+            resolve_identity_endpoint(None, &env_of(&[]), None).unwrap(),
+            None
+        );
+        let err = resolve_identity_endpoint(Some("http://h/x"), &env_of(&[]), None).unwrap_err();
+        assert_eq!(err.argument, Some("identity_endpoint"));
+        let bad = env_of(&[(
+            "CLIENT_HOST_OVERRIDES",
+            "oci_identity.IdentityClient=http://h/p",
+        )]);
+        assert!(resolve_identity_endpoint(None, &bad, None)
+            .unwrap_err()
+            .message
+            .contains("CLIENT_HOST_OVERRIDES"));
+    }
+}

@@ -1,0 +1,245 @@
+//! Errors from OCI API calls, with a suggestion for the common cases.
+//!
+//! An [`OciError`] names the operation, the request target and the `opc-request-id` (what
+//! Oracle support asks for). It never carries signatures, Authorization headers, token values
+//! or key material.
+
+use std::fmt;
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The service answered with an error status and (usually) an OCI error body.
+    Service {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The request could not be sent or the connection broke before a full response arrived.
+    Network(String),
+    /// No response within the per-request timeout.
+    Timeout,
+    /// The caller gave up (e.g. an overall deadline expired) before the call finished.
+    Cancelled,
+    /// The request could not be built (bad argument, signing failure, client setup).
+    Config(String),
+    /// A success response whose body could not be decoded.
+    Decode(String),
+}
+
+/// An error from one OCI API operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct OciError {
+    pub kind: ErrorKind,
+    /// The API operation, e.g. `CreateAuthToken`.
+    pub operation: &'static str,
+    /// `METHOD URL` of the request, e.g. `POST https://…/20160918/users/…/authTokens`.
+    pub target: String,
+    /// The `opc-request-id` of the last attempt (the server's echo when it sent one).
+    pub opc_request_id: Option<String>,
+    /// How many attempts were made (1 = no retry).
+    pub attempts: u32,
+}
+
+impl OciError {
+    pub fn new(kind: ErrorKind, operation: &'static str, target: impl Into<String>) -> Self {
+        Self {
+            kind,
+            operation,
+            target: target.into(),
+            opc_request_id: None,
+            attempts: 1,
+        }
+    }
+
+    /// A timeout imposed by the caller (e.g. `tokio::time::timeout` around a call).
+    pub fn timeout(operation: &'static str, target: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Timeout, operation, target)
+    }
+
+    /// A call abandoned by the caller.
+    pub fn cancelled(operation: &'static str, target: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Cancelled, operation, target)
+    }
+
+    /// The HTTP status, for service errors.
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            ErrorKind::Service { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The OCI error code (e.g. `NotAuthorizedOrNotFound`), for service errors.
+    pub fn code(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The service message, for service errors.
+    pub fn message(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Service { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// A 404: the resource (or its parent user) does not exist or is not visible.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// Whether the failure is transient and the same request may be sent again: 429, 500,
+    /// 502, 503, 504, 409 (except `InvalidatedRetryToken`), network errors and timeouts.
+    /// Never 400, 401, 403, 404 or 412.
+    pub fn is_retryable(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Service { status, code, .. } => match status {
+                429 | 500 | 502 | 503 | 504 => true,
+                409 => code != "InvalidatedRetryToken",
+                _ => false,
+            },
+            ErrorKind::Network(_) | ErrorKind::Timeout => true,
+            ErrorKind::Cancelled | ErrorKind::Config(_) | ErrorKind::Decode(_) => false,
+        }
+    }
+
+    /// A suggestion for the common failures, if there is one.
+    pub fn hint(&self) -> Option<&'static str> {
+        match &self.kind {
+            ErrorKind::Service { status, code, .. } => match (*status, code.as_str()) {
+                (401, _) => Some(
+                    "the request signature was rejected: check the private key, the fingerprint, the tenancy and user OCIDs \
+                     (together the keyId), and that this machine's clock is within 5 minutes of the real time; \
+                     for SecurityToken auth, refresh the session with `oci session refresh`",
+                ),
+                (404, "NotAuthorizedOrNotFound") => Some(
+                    "the user OCID (or auth token) does not exist, or no policy allows the caller to manage that user's \
+                     credentials (users may always manage their own)",
+                ),
+                (404, _) => Some("the resource was not found; check the OCIDs and the endpoint"),
+                (400, "LimitExceeded") => Some(
+                    "a user can hold at most 2 auth tokens: delete one first (or rotate: remove an old token, then create the new one)",
+                ),
+                (403, "NotAllowed") => {
+                    Some("IAM changes must be sent to the tenancy's home region: set region to the home region")
+                }
+                (403, _) => Some("the caller is not authorized for this operation; check the IAM policies"),
+                (409, "InvalidatedRetryToken") => {
+                    Some("the retry token was reused for a different request; try the operation again")
+                }
+                (412, _) => Some("the resource changed since it was read (etag mismatch); refresh and try again"),
+                (429, _) => Some(
+                    "the request was throttled by OCI (too many requests); try again later or allow a longer retry duration",
+                ),
+                (500..=599, _) => Some("OCI reported a server-side failure; try again later"),
+                _ => None,
+            },
+            ErrorKind::Network(_) => {
+                Some("could not reach the Identity endpoint: check the region or endpoint override, DNS, proxies and firewalls")
+            }
+            ErrorKind::Timeout => Some("the request timed out: check connectivity to the Identity endpoint, or allow more time"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for OciError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Service {
+                status,
+                code,
+                message,
+            } => write!(f, "{status}-{code}, {message}")?,
+            ErrorKind::Network(detail) => write!(f, "network error: {detail}")?,
+            ErrorKind::Timeout => write!(f, "timed out waiting for a response")?,
+            ErrorKind::Cancelled => write!(f, "the request was cancelled")?,
+            ErrorKind::Config(detail) => write!(f, "cannot send the request: {detail}")?,
+            ErrorKind::Decode(detail) => write!(f, "could not decode the response: {detail}")?,
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, "\nSuggestion: {hint}")?;
+        }
+        write!(f, "\nOperation: {}", self.operation)?;
+        if !self.target.is_empty() {
+            write!(f, "\nRequest target: {}", self.target)?;
+        }
+        if let Some(id) = &self.opc_request_id {
+            write!(f, "\nOPC request ID: {id}")?;
+        }
+        if self.attempts > 1 {
+            write!(f, "\nAttempts: {}", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(status: u16, code: &str) -> OciError {
+        let kind = ErrorKind::Service {
+            status,
+            code: code.into(),
+            message: "msg".into(),
+        };
+        OciError::new(
+            kind,
+            "CreateAuthToken",
+            "POST https://identity.example/20160918/users/u/authTokens",
+        )
+    }
+
+    #[test]
+    fn display_has_status_code_hint_operation_target_and_request_id() {
+        let mut err = service(400, "LimitExceeded");
+        err.opc_request_id = Some("abc/DEF/123".into());
+        assert_eq!(
+            err.to_string(),
+            "400-LimitExceeded, msg\nSuggestion: a user can hold at most 2 auth tokens: delete one first (or rotate: remove an old token, then create the new one)\nOperation: CreateAuthToken\nRequest target: POST https://identity.example/20160918/users/u/authTokens\nOPC request ID: abc/DEF/123"
+        );
+    }
+
+    #[test]
+    fn retryability_follows_the_identity_rules() {
+        for status in [429, 500, 502, 503, 504] {
+            assert!(service(status, "X").is_retryable(), "{status}");
+        }
+        assert!(service(409, "IncorrectState").is_retryable());
+        assert!(!service(409, "InvalidatedRetryToken").is_retryable());
+        for status in [400, 401, 403, 404, 412] {
+            assert!(!service(status, "X").is_retryable(), "{status}");
+        }
+        assert!(
+            OciError::new(ErrorKind::Network("reset".into()), "ListAuthTokens", "").is_retryable()
+        );
+        assert!(OciError::timeout("ListAuthTokens", "").is_retryable());
+        assert!(!OciError::cancelled("ListAuthTokens", "").is_retryable());
+        assert!(!OciError::new(ErrorKind::Decode("x".into()), "ListAuthTokens", "").is_retryable());
+    }
+
+    #[test]
+    fn accessors_and_hints() {
+        let err = service(404, "NotAuthorizedOrNotFound");
+        assert!(err.is_not_found());
+        assert_eq!(
+            (err.status(), err.code()),
+            (Some(404), Some("NotAuthorizedOrNotFound"))
+        );
+        assert!(err.hint().unwrap().contains("user OCID"));
+        assert!(service(401, "NotAuthenticated")
+            .hint()
+            .unwrap()
+            .contains("clock"));
+        assert!(service(429, "TooManyRequests")
+            .hint()
+            .unwrap()
+            .contains("throttled"));
+        assert_eq!(service(418, "Teapot").hint(), None);
+        assert!(!service(418, "Teapot").to_string().contains("Suggestion"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Terraform plugin protocol v6 plumbing. Nothing in here knows about OCI.
+
+pub mod convert;
+pub mod cty;
+pub mod diag;
+pub mod framework;
+pub mod handshake;
+pub mod logging;
+pub mod proto;
+pub mod schema;
+pub mod serve;
+pub mod server;
+pub mod tls;
