@@ -274,6 +274,18 @@ impl Resource for AuthTokenResource {
         let user_id = req.planned.get_str("user_id").unwrap_or_default().to_string();
         let id = req.prior.get_str("id").unwrap_or_default().to_string();
         let description = req.planned.get_str("description").unwrap_or_default().to_string();
+        if req.prior.get("description") == req.planned.get("description") {
+            // Only `timeouts` changed (for instance after an import): nothing to send.
+            let mut state = req.planned;
+            if let (Some(s), Some(prior)) = (state.as_attrs_mut(), req.prior.as_attrs()) {
+                for (k, v) in s.iter_mut() {
+                    if v.is_unknown() {
+                        *v = prior.get(k).cloned().unwrap_or(Value::Null);
+                    }
+                }
+            }
+            return ApplyResponse { state, diagnostics: diags };
+        }
         let updated = match bounded(&req.ctx, timeout, c.identity.update_auth_token(&user_id, &id, &description)).await {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {

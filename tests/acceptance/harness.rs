@@ -95,6 +95,13 @@ impl Env {
         std::fs::write(self.work().join("main.tf"), format!("{PROVIDER_BLOCK}\n{body}")).unwrap();
     }
 
+    /// Copies a file from `examples/` into the work directory.
+    pub fn copy_example(&self, rel: &str) {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(rel);
+        let name = src.file_name().unwrap().to_owned();
+        std::fs::copy(&src, self.work().join(name)).unwrap();
+    }
+
     pub fn write(&self, name: &str, content: &str) {
         std::fs::write(self.work().join(name), content).unwrap();
     }

@@ -1,12 +1,15 @@
 //! Acceptance tests: real Terraform (1.15) with `dev_overrides` against `oci-identity-mock`.
 //! Each test has its own mock, work directory and state.
 
+mod examples;
 mod harness;
+mod tooling;
 
 use harness::{token_block, Env};
 use serde_json::Value as Json;
 use tfoci::mock::MockOptions;
 
+#[macro_export]
 macro_rules! env_or_skip {
     ($e:expr) => {
         match $e.await {

@@ -2,9 +2,12 @@ resource "oci_identity_auth_token" "registry" {
   user_id     = var.user_ocid
   description = "OCIR push from CI"
 
-  timeouts {
-    create = "10m"
-  }
+  # Optional, as in the official provider (default 20m each):
+  # timeouts {
+  #   create = "10m"
+  #   update = "10m"
+  #   delete = "10m"
+  # }
 }
 
 variable "user_ocid" {
