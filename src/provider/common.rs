@@ -97,7 +97,11 @@ pub fn timeouts_block() -> NestedBlock {
     NestedBlock::new(
         "timeouts",
         Nesting::Single,
-        Block::new().attribute(t("create")).attribute(t("update")).attribute(t("delete")),
+        Block::new()
+            .description("How long create, update and delete may take, including the waits for the token to become active or disappear.")
+            .attribute(t("create"))
+            .attribute(t("update"))
+            .attribute(t("delete")),
     )
 }
 

@@ -72,10 +72,22 @@ pub fn diagnostics_to_proto(d: &Diagnostics) -> Vec<pb::Diagnostic> {
 }
 
 fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
+    use pb::schema::object::NestingMode;
+    let nested_type = a.nested.as_ref().map(|n| pb::schema::Object {
+        attributes: n.block.attributes.iter().map(attribute_to_proto).collect(),
+        nesting: match n.nesting {
+            Nesting::Single | Nesting::Group => NestingMode::Single,
+            Nesting::List => NestingMode::List,
+            Nesting::Set => NestingMode::Set,
+            Nesting::Map => NestingMode::Map,
+        } as i32,
+        ..Default::default()
+    });
     pb::schema::Attribute {
         name: a.name.clone(),
-        r#type: a.ty.to_json_bytes(),
-        nested_type: None,
+        // `type` and `nested_type` are mutually exclusive.
+        r#type: if nested_type.is_some() { Vec::new() } else { a.ty.to_json_bytes() },
+        nested_type,
         description: a.description.clone(),
         required: a.required,
         optional: a.optional,
@@ -164,6 +176,28 @@ mod tests {
         assert_eq!(b.attributes[0].r#type, br#""string""#.to_vec());
         assert!(b.attributes[0].sensitive && b.attributes[0].computed && !b.attributes[0].optional);
         assert_eq!(b.block_types[0].nesting, pb::schema::nested_block::NestingMode::Single as i32);
+    }
+
+    #[test]
+    fn nested_attributes_use_nested_type() {
+        let s = Schema::new(Block::new().attribute(
+            Attribute::nested(
+                "rules",
+                Nesting::List,
+                vec![Attribute::string("name").required(), Attribute::bool("on").optional()],
+            )
+            .optional(),
+        ));
+        let b = schema_to_proto(&s).block.unwrap();
+        let a = &b.attributes[0];
+        assert!(a.r#type.is_empty());
+        let nt = a.nested_type.as_ref().unwrap();
+        assert_eq!(nt.nesting, pb::schema::object::NestingMode::List as i32);
+        assert_eq!(nt.attributes.len(), 2);
+        assert_eq!(
+            s.ty(),
+            Type::object([("rules", Type::list(Type::object([("name", Type::String), ("on", Type::Bool)])))])
+        );
     }
 
     #[test]

@@ -224,21 +224,27 @@ pub fn validate_block(block: &Block, config: &Value, path: &AttributePath, diags
                 diags.attribute_error(path.child_attr(&attr.name), "Invalid attribute value", problem);
             }
         }
+        if let Some(nested) = &attr.nested {
+            validate_nested(&nested.block, nested.nesting, v, &path.child_attr(&attr.name), diags);
+        }
     }
     for nb in &block.blocks {
-        let v = config.get(&nb.type_name);
-        let p = path.child_attr(&nb.type_name);
-        match nb.nesting {
-            Nesting::Single | Nesting::Group => validate_block(&nb.block, v, &p, diags),
-            Nesting::List | Nesting::Set => {
-                for (i, e) in v.as_elements().unwrap_or(&[]).iter().enumerate() {
-                    validate_block(&nb.block, e, &p.child_index(i as i64), diags);
-                }
+        validate_nested(&nb.block, nb.nesting, config.get(&nb.type_name), &path.child_attr(&nb.type_name), diags);
+    }
+}
+
+/// Validates each object of a nested block or nested attribute.
+fn validate_nested(block: &Block, nesting: Nesting, v: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    match nesting {
+        Nesting::Single | Nesting::Group => validate_block(block, v, path, diags),
+        Nesting::List | Nesting::Set => {
+            for (i, e) in v.as_elements().unwrap_or(&[]).iter().enumerate() {
+                validate_block(block, e, &path.child_index(i as i64), diags);
             }
-            Nesting::Map => {
-                for (k, e) in v.as_attrs().into_iter().flatten() {
-                    validate_block(&nb.block, e, &p.child_key(k), diags);
-                }
+        }
+        Nesting::Map => {
+            for (k, e) in v.as_attrs().into_iter().flatten() {
+                validate_block(block, e, &path.child_key(k), diags);
             }
         }
     }

@@ -3,6 +3,7 @@
 pub mod convert;
 pub mod cty;
 pub mod diag;
+pub mod docs;
 pub mod framework;
 pub mod handshake;
 pub mod logging;

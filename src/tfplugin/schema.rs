@@ -51,6 +51,8 @@ pub struct Attribute {
     pub sensitive: bool,
     pub write_only: bool,
     pub deprecation_message: Option<String>,
+    /// Set for nested attributes (protocol 6 `nested_type`); `ty` is then derived from it.
+    pub nested: Option<NestedAttributes>,
     /// A change to this attribute replaces the remote object.
     pub requires_replace: bool,
     /// On update, a computed value keeps its prior state value instead of becoming unknown.
@@ -70,6 +72,7 @@ impl Attribute {
             sensitive: false,
             write_only: false,
             deprecation_message: None,
+            nested: None,
             requires_replace: false,
             use_state_for_unknown: false,
             validators: Vec::new(),
@@ -78,6 +81,20 @@ impl Attribute {
 
     pub fn string(name: impl Into<String>) -> Self {
         Attribute::new(name, Type::String)
+    }
+
+    /// A nested attribute: an object (or a list, set or map of objects) of `attributes`.
+    /// `Nesting::Group` is not valid here and is treated as `Single`.
+    pub fn nested(name: impl Into<String>, nesting: Nesting, attributes: Vec<Attribute>) -> Self {
+        let block = Block { attributes, ..Block::default() };
+        let object = block.ty();
+        let ty = match nesting {
+            Nesting::Single | Nesting::Group => object,
+            Nesting::List => Type::list(object),
+            Nesting::Set => Type::set(object),
+            Nesting::Map => Type::map(object),
+        };
+        Attribute { nested: Some(NestedAttributes { nesting, block }), ..Attribute::new(name, ty) }
     }
     pub fn bool(name: impl Into<String>) -> Self {
         Attribute::new(name, Type::Bool)
@@ -126,6 +143,14 @@ impl Attribute {
         self.validators.push(v);
         self
     }
+}
+
+/// The attributes of a nested attribute and how they repeat.
+#[derive(Debug, Clone)]
+pub struct NestedAttributes {
+    pub nesting: Nesting,
+    /// Holds only attributes (nested attributes have no blocks).
+    pub block: Block,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -351,3 +351,60 @@ async fn create_survives_faults_and_list_lag() {
     assert_eq!(env.client().list_auth_tokens(env.user(0)).await.unwrap().len(), 1, "exactly one token");
     env.assert_empty_plan().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_honours_limit_and_filters() {
+    let env = env_or_skip!(Env::start(MockOptions { token_limit: 0, ..Default::default() }));
+    let c = env.client();
+    for d in ["ci one", "ci two", "laptop"] {
+        c.create_auth_token(env.user(0), d).await.unwrap();
+    }
+    env.config("");
+    env.write(
+        "q.tfquery.hcl",
+        &format!(
+            r#"list "oci_identity_auth_token" "two" {{
+  provider = oci
+  limit    = 2
+  config {{
+    user_id = "{u}"
+  }}
+}}
+list "oci_identity_auth_token" "ci" {{
+  provider = oci
+  config {{
+    user_id           = "{u}"
+    state             = "ACTIVE"
+    description_regex = "^ci"
+  }}
+}}
+"#,
+            u = env.user(0)
+        ),
+    );
+    let q = env.tf(&["query", "-json", "-no-color"]).await;
+    q.ok();
+    let mut per_list: std::collections::HashMap<String, usize> = Default::default();
+    for line in q.stdout.lines() {
+        let Ok(msg) = serde_json::from_str::<Json>(line) else { continue };
+        if msg["type"] == "list_start" || msg["type"] == "list_resource_found" {
+            if let Some(addr) = msg["list_resource_found"]["address"].as_str() {
+                *per_list.entry(addr.to_string()).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(per_list.get("list.oci_identity_auth_token.two"), Some(&2), "{}", q.stdout);
+    assert_eq!(per_list.get("list.oci_identity_auth_token.ci"), Some(&2), "{}", q.stdout);
+
+    // A bad regex is reported against the attribute.
+    env.write(
+        "q.tfquery.hcl",
+        &format!(
+            "list \"oci_identity_auth_token\" \"bad\" {{\n  provider = oci\n  config {{\n    user_id           = \"{}\"\n    description_regex = \"(\"\n  }}\n}}\n",
+            env.user(0)
+        ),
+    );
+    let bad = env.tf(&["query", "-no-color"]).await;
+    assert_ne!(bad.code, 0);
+    assert!(bad.all().contains("Invalid regular expression"), "{}", bad.all());
+}
