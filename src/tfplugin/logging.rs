@@ -138,7 +138,12 @@ impl<S: Subscriber, W: Write + Send + 'static> Layer<S> for HclogLayer<W> {
 pub fn init(provider_name: &str) {
     use tracing_subscriber::layer::SubscriberExt;
     let level = level_from_env(provider_name, |k| std::env::var(k).ok());
-    let layer = HclogLayer::new("provider", std::io::stderr()).with_filter(level);
+    // Our own events at the requested level; dependencies (h2, hyper, rustls) only from WARN,
+    // or their frame-by-frame chatter drowns the provider's own lines.
+    let filter = tracing_subscriber::filter::filter_fn(move |meta| {
+        level >= *meta.level() && (meta.target().starts_with("tfoci") || *meta.level() <= Level::WARN)
+    });
+    let layer = HclogLayer::new("provider", std::io::stderr()).with_filter(filter);
     let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer));
 }
 

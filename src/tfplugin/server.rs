@@ -322,6 +322,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let req = req.into_inner();
+        tracing::debug!(tf_rpc = "UpgradeResourceState", tf_type_name = %req.type_name, "handling UpgradeResourceState");
         let mut diags = Diagnostics::new();
         let mut upgraded_state = None;
         if let Some((_, schema)) = self.inner.resource(&req.type_name, &mut diags) {
@@ -368,6 +369,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let req = req.into_inner();
+        tracing::debug!(tf_rpc = "ReadResource", tf_type_name = %req.type_name, "handling ReadResource");
         let mut diags = Diagnostics::new();
         let mut resp = pb::read_resource::Response { private: req.private.clone(), ..Default::default() };
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
@@ -394,6 +396,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let req = req.into_inner();
+        tracing::debug!(tf_rpc = "PlanResourceChange", tf_type_name = %req.type_name, "handling PlanResourceChange");
         let mut diags = Diagnostics::new();
         let mut resp =
             pb::plan_resource_change::Response { planned_private: req.prior_private.clone(), ..Default::default() };
@@ -426,6 +429,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = req.into_inner();
+        tracing::debug!(tf_rpc = "ApplyResourceChange", tf_type_name = %req.type_name, "handling ApplyResourceChange");
         let mut diags = Diagnostics::new();
         let mut resp = pb::apply_resource_change::Response { private: req.planned_private.clone(), ..Default::default() };
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
@@ -470,6 +474,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let req = req.into_inner();
+        tracing::debug!(tf_rpc = "ImportResourceState", tf_type_name = %req.type_name, "handling ImportResourceState");
         let mut diags = Diagnostics::new();
         let mut imported_resources = Vec::new();
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
@@ -527,6 +532,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let req = req.into_inner();
+        tracing::debug!(tf_rpc = "ReadDataSource", tf_type_name = %req.type_name, "handling ReadDataSource");
         let mut diags = Diagnostics::new();
         let mut resp = pb::read_data_source::Response::default();
         if let Some((ds, schema)) = self.inner.data_source(&req.type_name, &mut diags) {

@@ -80,7 +80,10 @@ async fn provider_logs_reach_terraform_without_secrets() {
     env.config(&token_block("t", env.user(0), "logged"));
     let out = env.apply().await;
     out.ok();
-    assert!(out.stderr.contains("auth token created"), "provider log line at INFO:\n{}", out.stderr);
+    let line = out.stderr.lines().find(|l| l.contains("auth token created")).expect("provider log line");
+    assert!(line.contains("[INFO]") && line.contains("provider.terraform-provider-oci"), "{line}");
+    assert!(out.stderr.contains("handling ApplyResourceChange"), "RPC-level debug lines");
+    assert!(!out.stderr.contains("frame="), "no HTTP/2 frame chatter from dependencies");
     let t = env.resource("oci_identity_auth_token.t").await.unwrap();
     let secret = t["token"].as_str().unwrap();
     assert!(!out.all().contains(secret), "the token must not be logged");
