@@ -241,3 +241,68 @@ fn official_oci_cli_manages_auth_tokens() {
     assert!(!log.contains("not authenticated"), "{log}");
     assert!(!log.contains(" 401 "), "{log}");
 }
+
+/// The OCI Python SDK, used directly (as scripts and other tools would), against the mock.
+#[test]
+fn official_python_sdk_manages_auth_tokens() {
+    let Some(cli) = oci_cli() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("OCI CLI/SDK not found (install oci-cli into .venv) and CI is set");
+        }
+        eprintln!("SKIPPED: OCI SDK not found; python3 -m venv .venv && .venv/bin/pip install oci-cli");
+        return;
+    };
+    let python = cli.parent().unwrap().join("python");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oci-identity-mock"))
+        .args(["--data-dir", tmp.path().join("data").to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _guard = MockProcess(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+    let ready: Value = serde_json::from_str(&line).unwrap();
+    let script = r#"
+import json, sys, oci
+config = oci.config.from_file(sys.argv[1])
+client = oci.identity.IdentityClient(config, service_endpoint=sys.argv[2])
+user = sys.argv[3]
+made = client.create_auth_token(oci.identity.models.CreateAuthTokenDetails(description="sdk"), user).data
+listed = client.list_auth_tokens(user).data
+updated = client.update_auth_token(user, made.id, oci.identity.models.UpdateAuthTokenDetails(description="sdk 2")).data
+try:
+    client.create_auth_token(oci.identity.models.CreateAuthTokenDetails(description="x" * 401), user)
+    too_long = None
+except oci.exceptions.ServiceError as e:
+    too_long = [e.status, e.code]
+client.delete_auth_token(user, made.id)
+after = client.list_auth_tokens(user).data
+print(json.dumps({
+    "secret_len": len(made.token or ""),
+    "listed": [t.id for t in listed],
+    "listed_secret": [t.token for t in listed],
+    "updated": updated.description,
+    "too_long": too_long,
+    "after": len(after),
+    "id": made.id,
+}))
+"#;
+    let out = Command::new(&python)
+        .args(["-c", script, ready["config_file"].as_str().unwrap(), ready["endpoint"].as_str().unwrap()])
+        .arg(ready["user_ocids"][0].as_str().unwrap())
+        .env("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True")
+        .env("SUPPRESS_LABEL_WARNING", "True")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["secret_len"].as_u64().unwrap() >= 10, "{r}");
+    assert_eq!(r["listed"], serde_json::json!([r["id"]]));
+    assert_eq!(r["listed_secret"], serde_json::json!([null]), "lists never carry the secret");
+    assert_eq!(r["updated"], "sdk 2");
+    assert_eq!(r["too_long"], serde_json::json!([400, "InvalidParameter"]));
+    assert_eq!(r["after"], 0);
+}
