@@ -51,7 +51,9 @@ pub(crate) struct TokenRec {
     pub lifecycle_state: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A create remembered for `opc-retry-token` replays. Its body holds the secret: Debug
+/// leaves it out.
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct RetryRec {
     pub retry_token: String,
     pub user_id: String,
@@ -62,6 +64,17 @@ pub(crate) struct RetryRec {
     pub etag: String,
     /// The original response body (contains the secret, as the real replay would).
     pub body: String,
+}
+
+impl std::fmt::Debug for RetryRec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryRec")
+            .field("user_id", &self.user_id)
+            .field("time", &self.time)
+            .field("status", &self.status)
+            .field("body", &"(hidden)")
+            .finish()
+    }
 }
 
 /// Builds the retry record of a create from the new token and its secret.

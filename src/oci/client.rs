@@ -94,14 +94,25 @@ pub(crate) struct ApiRequest {
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-/// A successful (2xx) response.
-#[derive(Debug)]
+/// A successful (2xx) response. Its body may hold a secret (a create response carries the
+/// token), so Debug leaves it out.
 pub(crate) struct ApiResponse {
     pub status: u16,
     pub body: Vec<u8>,
     pub opc_request_id: Option<String>,
     /// `METHOD URL` of the request, for error reports.
     pub target: String,
+}
+
+impl std::fmt::Debug for ApiResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiResponse")
+            .field("status", &self.status)
+            .field("body", &format_args!("({} bytes)", self.body.len()))
+            .field("opc_request_id", &self.opc_request_id)
+            .field("target", &self.target)
+            .finish()
+    }
 }
 
 /// Signed HTTP transport with retries.
@@ -120,8 +131,10 @@ impl HttpClient {
         retry: RetryPolicy,
         options: &ClientOptions,
     ) -> Result<Self, String> {
-        let endpoint =
-            Url::parse(endpoint).map_err(|e| format!("invalid endpoint {endpoint:?}: {e}"))?;
+        let endpoint = Url::parse(endpoint).map_err(|e| format!("invalid endpoint URL: {e}"))?;
+        if !matches!(endpoint.scheme(), "http" | "https") || endpoint.cannot_be_a_base() {
+            return Err("the endpoint must be an http:// or https:// URL".to_string());
+        }
         let http = reqwest::Client::builder()
             .timeout(options.request_timeout)
             .connect_timeout(options.connect_timeout)
@@ -140,10 +153,12 @@ impl HttpClient {
     pub fn url(&self, segments: &[String]) -> Url {
         let mut url = self.endpoint.clone();
         {
-            let mut path = url.path_segments_mut().expect("http(s) URLs have a path");
-            path.clear().push(API_VERSION);
-            for segment in segments {
-                path.push(segment);
+            // `new` accepts only http(s) base URLs, which always have path segments.
+            if let Ok(mut path) = url.path_segments_mut() {
+                path.clear().push(API_VERSION);
+                for segment in segments {
+                    path.push(segment);
+                }
             }
         }
         url

@@ -365,10 +365,17 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone)]
+/// A setting and where it came from. Values can be keys or pass phrases: Debug hides them.
+#[derive(Clone)]
 struct Found {
     value: String,
     source: Source,
+}
+
+impl std::fmt::Debug for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Found").field("value", &"(hidden)").field("source", &self.source).finish()
+    }
 }
 
 /// The config file and the profile being read.

@@ -222,13 +222,14 @@ pub fn normalize_endpoint(url: &str) -> Result<String, String> {
     } else {
         format!("https://{url}")
     };
-    let parsed =
-        Url::parse(&with_scheme).map_err(|e| format!("{url:?} is not a valid URL ({e})"))?;
+    // Error messages quote the URL only once it is known to carry no credentials.
+    let parsed = Url::parse(&with_scheme)
+        .map_err(|e| format!("the endpoint is not a valid URL ({e})"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("the endpoint URL must not contain a user name or password".to_string());
+    }
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("{url:?} must use http:// or https://"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(format!("{url:?} must not contain a user name or password"));
     }
     if parsed.path() != "/" && !parsed.path().is_empty() {
         return Err(format!(

@@ -86,18 +86,22 @@ impl OciError {
         }
     }
 
-    /// A 404: the resource (or its parent user) does not exist or is not visible.
+    /// The service says the resource (or its parent user) does not exist or is not visible:
+    /// 404 `NotAuthorizedOrNotFound`. Other 404s (a wrong endpoint path, a proxy's HTML page)
+    /// do not count, so they never make a caller forget a resource that still exists.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        self.status() == Some(404) && self.code() == Some("NotAuthorizedOrNotFound")
     }
 
-    /// Whether the failure is transient and the same request may be sent again: 429, 500,
-    /// 502, 503, 504, 409 (except `InvalidatedRetryToken`), network errors and timeouts.
+    /// Whether the failure is transient and the same request may be sent again: 429, 5xx
+    /// except 501, 409 (except `InvalidatedRetryToken`), network errors and timeouts.
     /// Never 400, 401, 403, 404 or 412.
     pub fn is_retryable(&self) -> bool {
         match &self.kind {
             ErrorKind::Service { status, code, .. } => match status {
-                429 | 500 | 502 | 503 | 504 => true,
+                429 => true,
+                501 => false,
+                500..=599 => true,
                 409 => code != "InvalidatedRetryToken",
                 _ => false,
             },

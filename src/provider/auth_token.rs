@@ -13,8 +13,8 @@ use crate::tfplugin::framework::{
 use crate::tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 
 use super::common::{
-    api_error, computed_token_attributes, description_validator, ocid_validator, set_token_fields, timeout_of,
-    timeouts_block,
+    api_error, computed_token_attributes, description_validator, fill_unknowns, ocid_validator, set_token_fields,
+    timeout_of, timeouts_block,
 };
 use super::ProviderData;
 
@@ -98,10 +98,6 @@ fn percent_decode(s: &str) -> Result<String, String> {
         }
     }
     String::from_utf8(out).map_err(|_| format!("bad escape in {s:?}"))
-}
-
-pub fn import_id(user_id: &str, id: &str) -> String {
-    format!("users/{user_id}/authTokens/{id}")
 }
 
 enum WaitFor {
@@ -194,42 +190,46 @@ impl Resource for AuthTokenResource {
         let user_id = req.planned.get_str("user_id").unwrap_or_default().to_string();
         let description = req.planned.get_str("description").unwrap_or_default().to_string();
 
-        let created = match bounded(&req.ctx, timeout, c.identity.create_auth_token(&user_id, &description)).await {
-            Ok(Ok(t)) => t,
-            Ok(Err(e)) => {
+        // The POST itself is never abandoned half-way (not by StopProvider, not by the create
+        // timeout): a token created on the server but not recorded would lose its secret and
+        // hold one of the user's two slots. The client bounds it with its retry budget.
+        let created = match c.identity.create_auth_token(&user_id, &description).await {
+            Ok(t) => t,
+            Err(e) => {
                 api_error(&mut diags, "Cannot create the auth token", &e);
-                return ApplyResponse { state: Value::Null, diagnostics: diags };
-            }
-            Err(why) => {
-                diags.error("Cannot create the auth token", format!("Creating the auth token {why}. If the API created it anyway, it is listed by the data source oci_identity_auth_tokens and can be imported."));
                 return ApplyResponse { state: Value::Null, diagnostics: diags };
             }
         };
         c.lists.invalidate(&user_id);
         tracing::info!(tf_resource_type = TYPE_NAME, id = %created.id, "auth token created");
 
-        let mut state = req.planned.clone();
-        set_token_fields(&mut state, &created);
-        if state.get("token").is_unknown() {
-            state.set("token", Value::Null);
-        }
+        let mut from_api = req.planned.clone();
+        set_token_fields(&mut from_api, &created);
         // Wait until the token is ACTIVE and visible in lists, so the next refresh finds it.
         // Whatever happens, the state is saved: the token exists.
         let remaining = deadline.saturating_duration_since(Instant::now());
         match bounded(&req.ctx, remaining, wait(&c.identity, &user_id, &created.id, WaitFor::Active, deadline)).await {
-            Ok(Ok(Some(listed))) => set_token_fields(&mut state, &listed),
+            Ok(Ok(Some(listed))) => set_token_fields(&mut from_api, &listed),
             Ok(Ok(None)) => {}
             Ok(Err(why)) | Err(why) => diags.error(
                 "Auth token created but not ready",
                 format!("The auth token {} was created, but waiting for it to become ACTIVE failed: {why}. It is saved in state as tainted; the next apply replaces it.", created.id),
             ),
         }
+        let mut state = req.planned;
+        fill_unknowns(&mut state, &from_api);
+        // Anything the API did not say (no secret in the response?) is null, not unknown.
+        fill_unknowns(&mut state, &null_object(&schema().block));
         ApplyResponse { state, diagnostics: diags }
     }
 
     async fn read(&self, req: ReadRequest) -> ReadResponse {
         let mut diags = Diagnostics::new();
         let prior = req.state;
+        if self.data.config_unknown() {
+            // Nothing can be read with an unknown provider configuration; keep what we know.
+            return ReadResponse { state: prior, private: req.private, diagnostics: diags };
+        }
         let Some(c) = self.data.get(&mut diags) else {
             return ReadResponse { state: prior, private: req.private, diagnostics: diags };
         };
@@ -258,9 +258,6 @@ impl Resource for AuthTokenResource {
             Some(t) => {
                 let mut s = prior.clone();
                 set_token_fields(&mut s, &t);
-                if s.get("token").is_unknown() {
-                    s.set("token", Value::Null);
-                }
                 s
             }
         };
@@ -277,13 +274,7 @@ impl Resource for AuthTokenResource {
         if req.prior.get("description") == req.planned.get("description") {
             // Only `timeouts` changed (for instance after an import): nothing to send.
             let mut state = req.planned;
-            if let (Some(s), Some(prior)) = (state.as_attrs_mut(), req.prior.as_attrs()) {
-                for (k, v) in s.iter_mut() {
-                    if v.is_unknown() {
-                        *v = prior.get(k).cloned().unwrap_or(Value::Null);
-                    }
-                }
-            }
+            fill_unknowns(&mut state, &req.prior);
             return ApplyResponse { state, diagnostics: diags };
         }
         let updated = match bounded(&req.ctx, timeout, c.identity.update_auth_token(&user_id, &id, &description)).await {
@@ -298,20 +289,10 @@ impl Resource for AuthTokenResource {
             }
         };
         c.lists.invalidate(&user_id);
-        // Values planned as known must come back unchanged; fill only what the plan left open.
-        let mut from_api = req.planned.clone();
+        let mut from_api = req.prior.clone();
         set_token_fields(&mut from_api, &updated);
         let mut state = req.planned;
-        if let (Some(s), Some(api)) = (state.as_attrs_mut(), from_api.as_attrs()) {
-            for (k, v) in s.iter_mut() {
-                if v.is_unknown() {
-                    *v = api.get(k).cloned().unwrap_or(Value::Null);
-                }
-            }
-        }
-        if state.get("token").is_unknown() {
-            state.set("token", req.prior.get("token").clone());
-        }
+        fill_unknowns(&mut state, &from_api);
         ApplyResponse { state, diagnostics: diags }
     }
 

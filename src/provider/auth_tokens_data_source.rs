@@ -98,10 +98,11 @@ fn filters(config: &Value, diags: &mut Diagnostics) -> Vec<Filter> {
             for (j, v) in values.iter().enumerate() {
                 match Regex::new(v) {
                     Ok(r) => res.push(r),
+                    // `filter` is a set: element paths cannot point into it, so point at the block.
                     Err(e) => diags.attribute_error(
-                        AttributePath::attr("filter").child_index(i as i64).child_attr("values").child_index(j as i64),
+                        AttributePath::attr("filter"),
                         "Invalid regular expression",
-                        format!("{v:?} is not a valid regular expression: {e}"),
+                        format!("In filter {} (name = {name:?}), value {} {v:?} is not a valid regular expression: {e}", i + 1, j + 1),
                     ),
                 }
             }
@@ -111,7 +112,7 @@ fn filters(config: &Value, diags: &mut Diagnostics) -> Vec<Filter> {
         };
         if !ITEM_FIELDS.contains(&name.as_str()) && f.get("name").is_wholly_known() {
             diags.attribute_warning(
-                AttributePath::attr("filter").child_index(i as i64).child_attr("name"),
+                AttributePath::attr("filter"),
                 "Unknown filter attribute",
                 format!("Tokens have no attribute {name:?}, so this filter matches nothing. Use one of: {}.", ITEM_FIELDS.join(", ")),
             );
@@ -222,6 +223,7 @@ mod tests {
         let mut d = Diagnostics::new();
         filters(&config, &mut d);
         assert!(d.has_errors());
-        assert_eq!(d.0[0].attribute.as_ref().unwrap().to_string(), "filter[0].values[0]");
+        assert_eq!(d.0[0].attribute.as_ref().unwrap().to_string(), "filter");
+        assert!(d.0[0].detail.contains("not a valid regular expression"));
     }
 }

@@ -6,6 +6,7 @@ mod auth_tokens_data_source;
 mod common;
 mod list_cache;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::oci::config::{resolve, ProviderSettings};
@@ -32,6 +33,8 @@ pub struct Configured {
 #[derive(Default)]
 pub struct ProviderData {
     configured: RwLock<Option<Arc<Configured>>>,
+    /// The provider block depends on values known only after apply.
+    config_unknown: AtomicBool,
 }
 
 impl ProviderData {
@@ -39,12 +42,21 @@ impl ProviderData {
     pub fn get(&self, diags: &mut Diagnostics) -> Option<Arc<Configured>> {
         let c = self.configured.read().ok().and_then(|c| c.clone());
         if c.is_none() {
-            diags.provider_bug(
-                "Provider not configured",
-                "A resource was used before the provider was configured.",
-            );
+            if self.config_unknown() {
+                diags.error(
+                    "Provider configuration not known yet",
+                    "The oci provider block depends on values known only after apply, so the OCI API cannot be called yet. Apply the resources it depends on first (for example with -target).",
+                );
+            } else {
+                diags.provider_bug("Provider not configured", "A resource was used before the provider was configured.");
+            }
         }
         c
+    }
+
+    /// True when the provider block held unknown values: reads keep the prior state then.
+    pub fn config_unknown(&self) -> bool {
+        self.config_unknown.load(Ordering::Relaxed)
     }
 
     /// Installs clients directly (tests and tools that bypass `ConfigureProvider`).
@@ -133,10 +145,10 @@ impl Provider for OciProvider {
     async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
         let mut diags = Diagnostics::new();
         if !req.config.is_wholly_known() {
-            diags.warning(
-                "Provider configuration not yet known",
-                "Some provider arguments depend on values known only after apply; they are treated as unset for now.",
-            );
+            // Resolving now would silently fall back to other credentials (environment,
+            // DEFAULT profile). Make no API calls until Terraform configures us with known values.
+            self.data.config_unknown.store(true, Ordering::Relaxed);
+            return diags;
         }
         let settings = settings_from_config(&req.config);
         let resolved = match resolve(&settings, &|k| std::env::var(k).ok()) {

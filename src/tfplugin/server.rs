@@ -414,7 +414,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 // Identity is decided at apply on create and replace: plan none rather than a
                 // partly unknown one (Terraform cannot render that).
                 let identity = self.inner.identity_of(&req.type_name, &plan.planned);
-                if identity.as_ref().is_some_and(|(v, _)| v.is_wholly_known()) {
+                let replacing = !plan.requires_replace.is_empty();
+                if !replacing && identity.as_ref().is_some_and(|(v, _)| v.is_wholly_known()) {
                     resp.planned_identity = self.inner.identity_proto(&req.type_name, &plan.planned, &mut diags);
                 }
                 resp.planned_state = encode_or_diag(&plan.planned, &ty, "planned state", &mut diags);
