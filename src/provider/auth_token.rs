@@ -20,6 +20,11 @@ use super::ProviderData;
 
 pub const TYPE_NAME: &str = "oci_identity_auth_token";
 
+/// Private state of a token that was created but never seen in a list (the wait for it
+/// failed). Lists are eventually consistent: until it shows up, a read keeps it rather than
+/// dropping it from state, which would leave it behind as an orphan.
+const UNCONFIRMED: &[u8] = b"unconfirmed";
+
 pub struct AuthTokenResource {
     data: Arc<ProviderData>,
 }
@@ -184,7 +189,7 @@ impl Resource for AuthTokenResource {
 
     async fn create(&self, req: CreateRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: Value::Null, diagnostics: diags } };
+        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: Value::Null, diagnostics: diags, private: None } };
         let timeout = timeout_of(&req.planned, "create");
         let deadline = Instant::now() + timeout;
         let user_id = req.planned.get_str("user_id").unwrap_or_default().to_string();
@@ -197,7 +202,7 @@ impl Resource for AuthTokenResource {
             Ok(t) => t,
             Err(e) => {
                 api_error(&mut diags, "Cannot create the auth token", &e);
-                return ApplyResponse { state: Value::Null, diagnostics: diags };
+                return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
             }
         };
         c.lists.invalidate(&user_id);
@@ -208,19 +213,23 @@ impl Resource for AuthTokenResource {
         // Wait until the token is ACTIVE and visible in lists, so the next refresh finds it.
         // Whatever happens, the state is saved: the token exists.
         let remaining = deadline.saturating_duration_since(Instant::now());
+        let mut private = Vec::new();
         match bounded(&req.ctx, remaining, wait(&c.identity, &user_id, &created.id, WaitFor::Active, deadline)).await {
             Ok(Ok(Some(listed))) => set_token_fields(&mut from_api, &listed),
             Ok(Ok(None)) => {}
-            Ok(Err(why)) | Err(why) => diags.error(
+            Ok(Err(why)) | Err(why) => {
+                private = UNCONFIRMED.to_vec();
+                diags.error(
                 "Auth token created but not ready",
-                format!("The auth token {} was created, but waiting for it to become ACTIVE failed: {why}. It is saved in state as tainted; the next apply replaces it.", created.id),
-            ),
+                    format!("The auth token {} was created, but waiting for it to become ACTIVE failed: {why}. It is saved in state as tainted; the next apply replaces it.", created.id),
+                )
+            }
         }
         let mut state = req.planned;
         fill_unknowns(&mut state, &from_api);
         // Anything the API did not say (no secret in the response?) is null, not unknown.
         fill_unknowns(&mut state, &null_object(&schema().block));
-        ApplyResponse { state, diagnostics: diags }
+        ApplyResponse { state, diagnostics: diags, private: Some(private) }
     }
 
     async fn read(&self, req: ReadRequest) -> ReadResponse {
@@ -250,23 +259,30 @@ impl Resource for AuthTokenResource {
                 return ReadResponse { state: prior, private: req.private, diagnostics: diags };
             }
         };
-        let state = match listed.filter(|t| t.lifecycle_state != "DELETED") {
+        let (state, private) = match listed.filter(|t| t.lifecycle_state != "DELETED") {
+            None if req.private == UNCONFIRMED => {
+                diags.warning(
+                    "Auth token not listed yet",
+                    format!("The auth token {id} was created but the user's token list does not show it yet; it stays in state until it does."),
+                );
+                (prior, req.private)
+            }
             None => {
                 tracing::info!(tf_resource_type = TYPE_NAME, id, "auth token is gone; removing it from state");
-                Value::Null
+                (Value::Null, Vec::new())
             }
             Some(t) => {
                 let mut s = prior.clone();
                 set_token_fields(&mut s, &t);
-                s
+                (s, Vec::new())
             }
         };
-        ReadResponse { state, private: req.private, diagnostics: diags }
+        ReadResponse { state, private, diagnostics: diags }
     }
 
     async fn update(&self, req: UpdateRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: req.prior, diagnostics: diags } };
+        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: req.prior, diagnostics: diags, private: None } };
         let timeout = timeout_of(&req.planned, "update");
         let user_id = req.planned.get_str("user_id").unwrap_or_default().to_string();
         let id = req.prior.get_str("id").unwrap_or_default().to_string();
@@ -275,17 +291,17 @@ impl Resource for AuthTokenResource {
             // Only `timeouts` changed (for instance after an import): nothing to send.
             let mut state = req.planned;
             fill_unknowns(&mut state, &req.prior);
-            return ApplyResponse { state, diagnostics: diags };
+            return ApplyResponse { state, diagnostics: diags, private: None };
         }
         let updated = match bounded(&req.ctx, timeout, c.identity.update_auth_token(&user_id, &id, &description)).await {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
                 api_error(&mut diags, "Cannot update the auth token", &e);
-                return ApplyResponse { state: req.prior, diagnostics: diags };
+                return ApplyResponse { state: req.prior, diagnostics: diags, private: None };
             }
             Err(why) => {
                 diags.error("Cannot update the auth token", format!("Updating the auth token {why}."));
-                return ApplyResponse { state: req.prior, diagnostics: diags };
+                return ApplyResponse { state: req.prior, diagnostics: diags, private: None };
             }
         };
         c.lists.invalidate(&user_id);
@@ -293,7 +309,7 @@ impl Resource for AuthTokenResource {
         set_token_fields(&mut from_api, &updated);
         let mut state = req.planned;
         fill_unknowns(&mut state, &from_api);
-        ApplyResponse { state, diagnostics: diags }
+        ApplyResponse { state, diagnostics: diags, private: None }
     }
 
     async fn delete(&self, req: DeleteRequest) -> Diagnostics {

@@ -140,21 +140,21 @@ impl DataSource for AuthTokensDataSource {
 
     async fn read(&self, req: DataReadRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: Value::Null, diagnostics: diags } };
+        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: Value::Null, diagnostics: diags, private: None } };
         let user_id = req.config.get_str("user_id").unwrap_or_default().to_string();
         let filters = filters(&req.config, &mut diags);
         if diags.has_errors() {
-            return ApplyResponse { state: Value::Null, diagnostics: diags };
+            return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
         }
         let tokens = match req.ctx.run(c.lists.list(&c.identity, &user_id)).await {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
                 api_error(&mut diags, "Cannot list auth tokens", &e);
-                return ApplyResponse { state: Value::Null, diagnostics: diags };
+                return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
             }
             Err(_) => {
                 diags.error("Read cancelled", "Terraform asked the provider to stop.");
-                return ApplyResponse { state: Value::Null, diagnostics: diags };
+                return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
             }
         };
         let items: Vec<Value> = tokens
@@ -170,7 +170,7 @@ impl DataSource for AuthTokensDataSource {
         let mut state = req.config.clone();
         state.set("id", data_source_id(&user_id).into());
         state.set("tokens", Value::List(items));
-        ApplyResponse { state, diagnostics: diags }
+        ApplyResponse { state, diagnostics: diags, private: None }
     }
 }
 

@@ -94,6 +94,8 @@ pub struct ApplyResponse {
     /// The new state; on failure the partial state to keep (Null keeps nothing).
     pub state: Value,
     pub diagnostics: Diagnostics,
+    /// New private state for the instance; `None` keeps the planned private state.
+    pub private: Option<Vec<u8>>,
 }
 
 pub struct ImportResponse {

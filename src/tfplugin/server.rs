@@ -453,6 +453,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         res.update(UpdateRequest { config, planned, prior, ctx }).await
                     };
                     diags.extend(out.diagnostics);
+                    if let Some(private) = out.private {
+                        resp.private = private;
+                    }
                     let mut state = out.state;
                     if !state.is_wholly_known() {
                         if !diags.has_errors() {

@@ -408,3 +408,30 @@ list "oci_identity_auth_token" "ci" {{
     assert_ne!(bad.code, 0);
     assert!(bad.all().contains("Invalid regular expression"), "{}", bad.all());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_wait_after_create_saves_a_tainted_token_not_an_orphan() {
+    // New tokens show up in lists only after 4 s; the create timeout is 1 s.
+    let env = env_or_skip!(Env::start(MockOptions { list_lag_ms: 4000, ..Default::default() }));
+    env.config(&format!(
+        "resource \"oci_identity_auth_token\" \"t\" {{\n  user_id     = \"{}\"\n  description = \"slow to appear\"\n  timeouts {{\n    create = \"1s\"\n  }}\n}}\n",
+        env.user(0)
+    ));
+    let out = env.apply().await;
+    assert_ne!(out.code, 0);
+    assert!(out.all().contains("Auth token created but not ready"), "{}", out.all());
+    let state = env.state().await;
+    let r = &state["values"]["root_module"]["resources"][0];
+    assert_eq!(r["tainted"], true, "{state}");
+    let id = r["values"]["id"].as_str().unwrap().to_string();
+    assert!(r["values"]["token"].as_str().is_some(), "the secret is kept");
+    assert_eq!(env.stats()["live_tokens"], 1, "exactly the token in state");
+
+    // The next apply replaces the tainted token; nothing is left behind.
+    env.config(&token_block("t", env.user(0), "slow to appear"));
+    env.apply().await.ok();
+    let tokens = env.client().list_auth_tokens(env.user(0)).await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_ne!(tokens[0].id, id);
+    env.assert_empty_plan().await;
+}
