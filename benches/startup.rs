@@ -21,9 +21,16 @@ fn client_cert_pem() -> String {
 /// Spawns `cmd`, returns the time until its first stdout line and the running child.
 fn time_to_first_line(cmd: &mut Command) -> (Duration, std::process::Child) {
     let start = Instant::now();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).stdin(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     (start.elapsed(), child)
 }
 
@@ -76,15 +83,29 @@ fn main() {
     }
     let (b, p, t) = (median(baseline), median(plain), median(tls));
     println!("startup to handshake line, median of {RUNS} runs:");
-    println!("  baseline (/bin/echo)        {:>8.2} ms", b.as_secs_f64() * 1e3);
-    println!("  provider, TLS disabled      {:>8.2} ms  ({:.1}x baseline)", p.as_secs_f64() * 1e3, p.as_secs_f64() / b.as_secs_f64());
-    println!("  provider, auto-mTLS         {:>8.2} ms  ({:.1}x baseline)", t.as_secs_f64() * 1e3, t.as_secs_f64() / b.as_secs_f64());
+    println!(
+        "  baseline (/bin/echo)        {:>8.2} ms",
+        b.as_secs_f64() * 1e3
+    );
+    println!(
+        "  provider, TLS disabled      {:>8.2} ms  ({:.1}x baseline)",
+        p.as_secs_f64() * 1e3,
+        p.as_secs_f64() / b.as_secs_f64()
+    );
+    println!(
+        "  provider, auto-mTLS         {:>8.2} ms  ({:.1}x baseline)",
+        t.as_secs_f64() * 1e3,
+        t.as_secs_f64() / b.as_secs_f64()
+    );
 
     // Idle memory: a provider that finished its handshake and waits for Terraform.
     let (_, mut idle) = time_to_first_line(&mut provider(tmp.path(), Some(&cert)));
     let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    let (hwm, rss) = (status_kib(idle.id(), "VmHWM:"), status_kib(idle.id(), "VmRSS:"));
+    let (hwm, rss) = (
+        status_kib(idle.id(), "VmHWM:"),
+        status_kib(idle.id(), "VmRSS:"),
+    );
     let base_hwm = status_kib(sleeper.id(), "VmHWM:");
     println!("idle memory after handshake:");
     println!("  baseline (sleep) peak RSS   {:>8} KiB", base_hwm);

@@ -36,7 +36,11 @@ fn main() {
     }
 
     tfoci::tfplugin::logging::init("oci");
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("terraform-provider-oci: cannot start the async runtime: {e}");
@@ -45,7 +49,10 @@ fn main() {
     };
     let result = runtime.block_on(serve(
         OciProvider::new(),
-        ServeOptions { provider_address: PROVIDER_ADDRESS.to_string(), debug },
+        ServeOptions {
+            provider_address: PROVIDER_ADDRESS.to_string(),
+            debug,
+        },
     ));
     match result {
         Ok(()) => std::process::exit(0),

@@ -15,8 +15,13 @@ fn attr_name() -> impl Strategy<Value = String> {
 /// An arbitrary type, at most `depth` levels of collections deep.
 fn arb_type(depth: u32, allow_dynamic: bool) -> BoxedStrategy<Type> {
     let leaf = if allow_dynamic {
-        prop_oneof![Just(Type::Bool), Just(Type::Number), Just(Type::String), Just(Type::Dynamic)]
-            .boxed()
+        prop_oneof![
+            Just(Type::Bool),
+            Just(Type::Number),
+            Just(Type::String),
+            Just(Type::Dynamic)
+        ]
+        .boxed()
     } else {
         prop_oneof![Just(Type::Bool), Just(Type::Number), Just(Type::String)].boxed()
     };
@@ -26,7 +31,10 @@ fn arb_type(depth: u32, allow_dynamic: bool) -> BoxedStrategy<Type> {
             inner.clone().prop_map(Type::set),
             inner.clone().prop_map(Type::map),
             prop::collection::vec(inner.clone(), 0..4).prop_map(Type::Tuple),
-            (prop::collection::btree_map(attr_name(), inner, 0..5), any::<prop::sample::Index>())
+            (
+                prop::collection::btree_map(attr_name(), inner, 0..5),
+                any::<prop::sample::Index>()
+            )
                 .prop_map(|(attrs, pick)| {
                     // Mark at most one attribute optional; the codecs ignore it.
                     let optional: BTreeSet<String> = if attrs.is_empty() {
@@ -81,12 +89,12 @@ fn arb_known(ty: &Type, opts: Opts) -> BoxedStrategy<Value> {
         Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
         Type::Number => arb_number(opts.infinity).prop_map(Value::Number).boxed(),
         Type::String => any::<String>().prop_map(Value::String).boxed(),
-        Type::List(et) => {
-            prop::collection::vec(arb_value(et, opts), 0..4).prop_map(Value::List).boxed()
-        }
-        Type::Set(et) => {
-            prop::collection::vec(arb_value(et, opts), 0..4).prop_map(Value::Set).boxed()
-        }
+        Type::List(et) => prop::collection::vec(arb_value(et, opts), 0..4)
+            .prop_map(Value::List)
+            .boxed(),
+        Type::Set(et) => prop::collection::vec(arb_value(et, opts), 0..4)
+            .prop_map(Value::Set)
+            .boxed(),
         Type::Map(et) => prop::collection::btree_map(".{0,6}", arb_value(et, opts), 0..4)
             .prop_map(Value::Map)
             .boxed(),
@@ -95,14 +103,19 @@ fn arb_known(ty: &Type, opts: Opts) -> BoxedStrategy<Value> {
             elems.prop_map(Value::Tuple).boxed()
         }
         Type::Object(attrs, _) => {
-            let entries: Vec<_> =
-                attrs.iter().map(|(k, t)| (Just(k.clone()), arb_value(t, opts))).collect();
+            let entries: Vec<_> = attrs
+                .iter()
+                .map(|(k, t)| (Just(k.clone()), arb_value(t, opts)))
+                .collect();
             entries
                 .prop_map(|kvs| Value::Object(kvs.into_iter().collect::<BTreeMap<_, _>>()))
                 .boxed()
         }
         Type::Dynamic => {
-            let inner_opts = Opts { dynamic_depth: opts.dynamic_depth.saturating_sub(1), ..opts };
+            let inner_opts = Opts {
+                dynamic_depth: opts.dynamic_depth.saturating_sub(1),
+                ..opts
+            };
             arb_type(2, opts.dynamic_depth > 0)
                 .prop_flat_map(move |t| {
                     arb_value(&t, inner_opts)
@@ -123,8 +136,16 @@ fn arb_value(ty: &Type, opts: Opts) -> BoxedStrategy<Value> {
     }
 }
 
-const ANY: Opts = Opts { unknown: true, infinity: true, dynamic_depth: 2 };
-const KNOWN: Opts = Opts { unknown: false, infinity: false, dynamic_depth: 2 };
+const ANY: Opts = Opts {
+    unknown: true,
+    infinity: true,
+    dynamic_depth: 2,
+};
+const KNOWN: Opts = Opts {
+    unknown: false,
+    infinity: false,
+    dynamic_depth: 2,
+};
 
 fn typed_value(opts: Opts) -> impl Strategy<Value = (Type, Value)> {
     arb_type(4, true).prop_flat_map(move |t| {
@@ -145,7 +166,10 @@ fn fuzz_types() -> Vec<Type> {
         Type::Tuple(vec![Type::String, Type::Number, Type::Dynamic]),
         Type::object([
             ("a", Type::String),
-            ("b", Type::list(Type::object([("c", Type::Number), ("d", Type::Dynamic)]))),
+            (
+                "b",
+                Type::list(Type::object([("c", Type::Number), ("d", Type::Dynamic)])),
+            ),
             ("e", Type::map(Type::Bool)),
         ]),
     ]
@@ -296,10 +320,15 @@ proptest! {
 #[test]
 fn known_vectors() {
     // Unknown.
-    assert_eq!(msgpack::encode(&Value::Unknown, &Type::String).unwrap(), [0xd4, 0x00, 0x00]);
+    assert_eq!(
+        msgpack::encode(&Value::Unknown, &Type::String).unwrap(),
+        [0xd4, 0x00, 0x00]
+    );
     // Refined unknown (ext8, 3 bytes, type 12, {1: true}) inside an object.
     let ty = Type::object([("id", Type::String), ("n", Type::Number)]);
-    let bytes = [0x82, 0xa2, b'i', b'd', 0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc3, 0xa1, b'n', 0x2a];
+    let bytes = [
+        0x82, 0xa2, b'i', b'd', 0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc3, 0xa1, b'n', 0x2a,
+    ];
     assert_eq!(
         msgpack::decode(&bytes, &ty).unwrap(),
         Value::object([("id", Value::Unknown), ("n", Value::from(42))])
@@ -317,11 +346,16 @@ fn known_vectors() {
         Value::Number(Number::Big("12345678901234567890123".into()))
     );
     // Dynamic: [bin "\"number\"", 7].
-    let dynamic = [0x92, 0xc4, 0x08, b'"', b'n', b'u', b'm', b'b', b'e', b'r', b'"', 0x07];
+    let dynamic = [
+        0x92, 0xc4, 0x08, b'"', b'n', b'u', b'm', b'b', b'e', b'r', b'"', 0x07,
+    ];
     let v = Value::Dynamic(Type::Number, Box::new(Value::from(7)));
     assert_eq!(msgpack::decode(&dynamic, &Type::Dynamic).unwrap(), v);
     assert_eq!(msgpack::encode(&v, &Type::Dynamic).unwrap(), dynamic);
-    assert_eq!(json::encode(&v, &Type::Dynamic).unwrap(), br#"{"type":"number","value":7}"#);
+    assert_eq!(
+        json::encode(&v, &Type::Dynamic).unwrap(),
+        br#"{"type":"number","value":7}"#
+    );
 }
 
 #[test]
@@ -364,9 +398,15 @@ fn errors_report_paths() {
     // {"a": [{"b": "x"}]} — "x" is not a number.
     let bytes = [0x81, 0xa1, b'a', 0x91, 0x81, 0xa1, b'b', 0xa1, b'x'];
     let err = msgpack::decode(&bytes, &ty).unwrap_err();
-    assert_eq!(err.path, AttributePath::attr("a").child_index(0).child_attr("b"));
+    assert_eq!(
+        err.path,
+        AttributePath::attr("a").child_index(0).child_attr("b")
+    );
     assert_eq!(err.to_string(), "string is not a valid number at a[0].b");
     let err = json::decode(br#"{"a":[{"b":true}]}"#, &ty).unwrap_err();
-    assert_eq!(err.path, AttributePath::attr("a").child_index(0).child_attr("b"));
+    assert_eq!(
+        err.path,
+        AttributePath::attr("a").child_index(0).child_attr("b")
+    );
     assert_eq!(err.to_string(), "expected number, found bool at a[0].b");
 }

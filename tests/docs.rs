@@ -8,7 +8,12 @@ use tfoci::tfplugin::docs::schema_markdown;
 use tfoci::tfplugin::framework::Provider;
 
 fn example(rel: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(rel)).unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 fn front_matter(title: &str, description: &str) -> String {
@@ -74,19 +79,38 @@ fn docs_are_generated_from_the_schemas() {
             stale.push(rel);
         }
     }
-    assert!(stale.is_empty(), "stale docs {stale:?}: run `UPDATE_DOCS=1 cargo test --test docs`");
+    assert!(
+        stale.is_empty(),
+        "stale docs {stale:?}: run `UPDATE_DOCS=1 cargo test --test docs`"
+    );
 }
 
 #[test]
 fn every_attribute_is_described() {
     let p = OciProvider::new();
     let mut blocks = vec![("provider".to_string(), p.schema().block)];
-    blocks.extend(p.resources().iter().map(|r| (r.type_name().to_string(), r.schema().block)));
-    blocks.extend(p.data_sources().iter().map(|d| (d.type_name().to_string(), d.schema().block)));
-    blocks.extend(p.list_resources().iter().map(|l| (format!("list {}", l.type_name()), l.schema().block)));
+    blocks.extend(
+        p.resources()
+            .iter()
+            .map(|r| (r.type_name().to_string(), r.schema().block)),
+    );
+    blocks.extend(
+        p.data_sources()
+            .iter()
+            .map(|d| (d.type_name().to_string(), d.schema().block)),
+    );
+    blocks.extend(
+        p.list_resources()
+            .iter()
+            .map(|l| (format!("list {}", l.type_name()), l.schema().block)),
+    );
     while let Some((name, block)) = blocks.pop() {
         for a in &block.attributes {
-            assert!(!a.description.is_empty(), "{name}.{} has no description", a.name);
+            assert!(
+                !a.description.is_empty(),
+                "{name}.{} has no description",
+                a.name
+            );
         }
         for b in &block.blocks {
             blocks.push((format!("{name}.{}", b.type_name), b.block.clone()));

@@ -249,7 +249,9 @@ fn official_python_sdk_manages_auth_tokens() {
         if std::env::var_os("CI").is_some() {
             panic!("OCI CLI/SDK not found (install oci-cli into .venv) and CI is set");
         }
-        eprintln!("SKIPPED: OCI SDK not found; python3 -m venv .venv && .venv/bin/pip install oci-cli");
+        eprintln!(
+            "SKIPPED: OCI SDK not found; python3 -m venv .venv && .venv/bin/pip install oci-cli"
+        );
         return;
     };
     let python = cli.parent().unwrap().join("python");
@@ -263,7 +265,9 @@ fn official_python_sdk_manages_auth_tokens() {
     let stdout = child.stdout.take().unwrap();
     let _guard = MockProcess(child);
     let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
     let ready: Value = serde_json::from_str(&line).unwrap();
     let script = r#"
 import json, sys, oci
@@ -291,17 +295,30 @@ print(json.dumps({
 }))
 "#;
     let out = Command::new(&python)
-        .args(["-c", script, ready["config_file"].as_str().unwrap(), ready["endpoint"].as_str().unwrap()])
+        .args([
+            "-c",
+            script,
+            ready["config_file"].as_str().unwrap(),
+            ready["endpoint"].as_str().unwrap(),
+        ])
         .arg(ready["user_ocids"][0].as_str().unwrap())
         .env("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True")
         .env("SUPPRESS_LABEL_WARNING", "True")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(r["secret_len"].as_u64().unwrap() >= 10, "{r}");
     assert_eq!(r["listed"], serde_json::json!([r["id"]]));
-    assert_eq!(r["listed_secret"], serde_json::json!([null]), "lists never carry the secret");
+    assert_eq!(
+        r["listed_secret"],
+        serde_json::json!([null]),
+        "lists never carry the secret"
+    );
     assert_eq!(r["updated"], "sdk 2");
     assert_eq!(r["too_long"], serde_json::json!([400, "InvalidParameter"]));
     assert_eq!(r["after"], 0);

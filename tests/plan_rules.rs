@@ -13,14 +13,22 @@ fn schema() -> Schema {
             .attribute(Attribute::string("req").required())
             .attribute(Attribute::string("opt").optional())
             .attribute(Attribute::string("opt_comp").optional().computed())
-            .attribute(Attribute::string("comp_keep").computed().use_state_for_unknown())
+            .attribute(
+                Attribute::string("comp_keep")
+                    .computed()
+                    .use_state_for_unknown(),
+            )
             .attribute(Attribute::string("comp").computed())
             .attribute(Attribute::string("wo").optional().write_only()),
     )
 }
 
 fn s() -> impl Strategy<Value = Value> {
-    prop_oneof![Just(Value::from("x")), Just(Value::from("y")), Just(Value::from(""))]
+    prop_oneof![
+        Just(Value::from("x")),
+        Just(Value::from("y")),
+        Just(Value::from(""))
+    ]
 }
 
 fn maybe() -> impl Strategy<Value = Value> {

@@ -28,18 +28,28 @@ struct ClientCert {
 fn terraform_like_cert() -> ClientCert {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
     let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
-    params.distinguished_name.push(rcgen::DnType::OrganizationName, "HashiCorp");
-    params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.key_usages = vec![
         rcgen::KeyUsagePurpose::DigitalSignature,
         rcgen::KeyUsagePurpose::KeyEncipherment,
         rcgen::KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages =
-        vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth, rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+    ];
     let cert = params.self_signed(&key).unwrap();
-    ClientCert { pem: cert.pem(), der: cert.der().clone(), key: PrivatePkcs8KeyDer::from(key.serialize_der()) }
+    ClientCert {
+        pem: cert.pem(),
+        der: cert.der().clone(),
+        key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+    }
 }
 
 struct Started {
@@ -68,14 +78,24 @@ fn start(client_cert_pem: Option<&str>) -> Started {
     }
     let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let parts: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(parts.len(), 6, "handshake line: {line:?}");
     assert_eq!(parts[0], "1");
     assert_eq!(parts[1], "6");
     assert_eq!(parts[4], "grpc");
-    let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD.decode(parts[5]).unwrap();
-    Started { child, network: parts[2].into(), addr: parts[3].into(), server_cert, _tmp: tmp }
+    let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(parts[5])
+        .unwrap();
+    Started {
+        child,
+        network: parts[2].into(),
+        addr: parts[3].into(),
+        server_cert,
+        _tmp: tmp,
+    }
 }
 
 /// go-plugin's client trusts exactly the certificate printed in the handshake.
@@ -94,7 +114,9 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("unexpected server certificate".into()))
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
         }
     }
     fn verify_tls12_signature(
@@ -103,7 +125,12 @@ impl ServerCertVerifier for PinnedServer {
         c: &CertificateDer<'_>,
         d: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(m, c, d, &rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            m,
+            c,
+            d,
+            &rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms,
+        )
     }
     fn verify_tls13_signature(
         &self,
@@ -111,22 +138,36 @@ impl ServerCertVerifier for PinnedServer {
         c: &CertificateDer<'_>,
         d: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(m, c, d, &rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            m,
+            c,
+            d,
+            &rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms.supported_schemes()
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
-async fn connect(s: &Started, client: Option<&ClientCert>) -> Result<Channel, tonic::transport::Error> {
+async fn connect(
+    s: &Started,
+    client: Option<&ClientCert>,
+) -> Result<Channel, tonic::transport::Error> {
     assert_eq!(s.network, "unix");
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer(s.server_cert.clone())));
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(PinnedServer(s.server_cert.clone())));
     let mut config = match client {
-        Some(c) => builder.with_client_auth_cert(vec![c.der.clone()], PrivateKeyDer::Pkcs8(c.key.clone_key())).unwrap(),
+        Some(c) => builder
+            .with_client_auth_cert(vec![c.der.clone()], PrivateKeyDer::Pkcs8(c.key.clone_key()))
+            .unwrap(),
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
@@ -166,12 +207,27 @@ async fn terraform_like_client_gets_schema_and_shuts_down() {
     let channel = connect(&s, Some(&cert)).await.expect("mTLS connect");
 
     let mut provider = ProviderClient::new(channel.clone());
-    let schema = provider.get_provider_schema(pb::get_provider_schema::Request {}).await.unwrap().into_inner();
+    let schema = provider
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
     assert!(schema.diagnostics.is_empty());
-    assert!(schema.resource_schemas.contains_key("oci_identity_auth_token"));
-    assert!(schema.data_source_schemas.contains_key("oci_identity_auth_tokens"));
-    assert!(schema.list_resource_schemas.contains_key("oci_identity_auth_token"));
-    assert!(schema.server_capabilities.unwrap().get_provider_schema_optional);
+    assert!(schema
+        .resource_schemas
+        .contains_key("oci_identity_auth_token"));
+    assert!(schema
+        .data_source_schemas
+        .contains_key("oci_identity_auth_tokens"));
+    assert!(schema
+        .list_resource_schemas
+        .contains_key("oci_identity_auth_token"));
+    assert!(
+        schema
+            .server_capabilities
+            .unwrap()
+            .get_provider_schema_optional
+    );
 
     let ids = provider
         .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
@@ -180,7 +236,11 @@ async fn terraform_like_client_gets_schema_and_shuts_down() {
         .into_inner();
     assert!(ids.identity_schemas.contains_key("oci_identity_auth_token"));
 
-    let meta = provider.get_metadata(pb::get_metadata::Request {}).await.unwrap().into_inner();
+    let meta = provider
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(meta.resources[0].type_name, "oci_identity_auth_token");
 
     // Unknown resource types are diagnostics, not transport errors.
@@ -192,17 +252,27 @@ async fn terraform_like_client_gets_schema_and_shuts_down() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(v.diagnostics[0].severity, pb::diagnostic::Severity::Error as i32);
+    assert_eq!(
+        v.diagnostics[0].severity,
+        pb::diagnostic::Severity::Error as i32
+    );
 
     // Unimplemented RPCs answer Unimplemented.
-    let err = provider.get_functions(pb::get_functions::Request {}).await.unwrap_err();
+    let err = provider
+        .get_functions(pb::get_functions::Request {})
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unimplemented);
 
     let socket = std::path::PathBuf::from(&s.addr);
     assert!(socket.exists());
     let started = Instant::now();
-    GrpcControllerClient::new(channel).shutdown(plugin::Empty {}).await.unwrap();
-    let status = wait_exit(&mut s.child, Duration::from_secs(2)).expect("exits within Terraform's 2 s grace");
+    GrpcControllerClient::new(channel)
+        .shutdown(plugin::Empty {})
+        .await
+        .unwrap();
+    let status = wait_exit(&mut s.child, Duration::from_secs(2))
+        .expect("exits within Terraform's 2 s grace");
     assert!(status.success());
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(!socket.exists(), "socket removed on exit");
@@ -217,20 +287,29 @@ async fn clients_without_terraforms_certificate_are_refused() {
     let other = terraform_like_cert();
     let refused = match connect(&s, Some(&other)).await {
         Err(_) => true,
-        Ok(ch) => ProviderClient::new(ch).get_provider_schema(pb::get_provider_schema::Request {}).await.is_err(),
+        Ok(ch) => ProviderClient::new(ch)
+            .get_provider_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_err(),
     };
     assert!(refused, "a foreign client certificate must be refused");
 
     // No client certificate at all.
     let refused = match connect(&s, None).await {
         Err(_) => true,
-        Ok(ch) => ProviderClient::new(ch).get_provider_schema(pb::get_provider_schema::Request {}).await.is_err(),
+        Ok(ch) => ProviderClient::new(ch)
+            .get_provider_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_err(),
     };
     assert!(refused, "a client without a certificate must be refused");
 
     // The real certificate still works afterwards.
     let ch = connect(&s, Some(&cert)).await.unwrap();
-    ProviderClient::new(ch).get_provider_schema(pb::get_provider_schema::Request {}).await.unwrap();
+    ProviderClient::new(ch)
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
     s.child.kill().unwrap();
     let _ = s.child.wait();
 }
@@ -262,7 +341,9 @@ fn plain_grpc_when_tls_is_disabled() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.trim_end().ends_with("|grpc|"), "{line:?}");
     child.kill().unwrap();
     let _ = child.wait();

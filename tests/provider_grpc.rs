@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use tfoci::mock::{self, MockOptions, MockServer};
 use tfoci::provider::OciProvider;
 use tfoci::tfplugin::cty::{msgpack, Type, Value};
-use tfoci::tfplugin::proto::tfplugin6::provider_server::Provider as _;
 use tfoci::tfplugin::proto::tfplugin6 as pb;
+use tfoci::tfplugin::proto::tfplugin6::provider_server::Provider as _;
 use tfoci::tfplugin::server::ProviderService;
 use tonic::Request;
 
@@ -33,25 +33,41 @@ fn provider_config(mock: &MockServer) -> Value {
             };
         }
     }
-    attrs.insert("identity_endpoint".into(), Value::from(mock.endpoint.as_str()));
+    attrs.insert(
+        "identity_endpoint".into(),
+        Value::from(mock.endpoint.as_str()),
+    );
     attrs.insert("retry_duration_seconds".into(), Value::from(5i64));
     Value::Object(attrs)
 }
 
 fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue { msgpack: msgpack::encode(v, ty).unwrap(), json: vec![] })
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(v, ty).unwrap(),
+        json: vec![],
+    })
 }
 
 async fn schemas(svc: &ProviderService<OciProvider>) -> (Type, Type) {
-    let s = svc.get_provider_schema(Request::new(pb::get_provider_schema::Request {})).await.unwrap().into_inner();
+    let s = svc
+        .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
     let block_ty = |schema: &pb::Schema| block_type(schema.block.as_ref().unwrap());
-    (block_ty(s.provider.as_ref().unwrap()), block_ty(&s.resource_schemas["oci_identity_auth_token"]))
+    (
+        block_ty(s.provider.as_ref().unwrap()),
+        block_ty(&s.resource_schemas["oci_identity_auth_token"]),
+    )
 }
 
 fn block_type(b: &pb::schema::Block) -> Type {
     let mut attrs = std::collections::BTreeMap::new();
     for a in &b.attributes {
-        attrs.insert(a.name.clone(), Type::from_json(&serde_json::from_slice(&a.r#type).unwrap()).unwrap());
+        attrs.insert(
+            a.name.clone(),
+            Type::from_json(&serde_json::from_slice(&a.r#type).unwrap()).unwrap(),
+        );
     }
     for nb in &b.block_types {
         let inner = block_type(nb.block.as_ref().unwrap());
@@ -78,7 +94,11 @@ async fn configured(mock: &MockServer) -> (ProviderService<OciProvider>, Type) {
         .await
         .unwrap()
         .into_inner();
-    let errors: Vec<_> = resp.diagnostics.iter().filter(|d| d.severity == 1).collect();
+    let errors: Vec<_> = resp
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == 1)
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     (svc, resource_ty)
 }
@@ -101,16 +121,27 @@ fn planned_token(user: &str) -> Value {
 async fn stop_provider_during_create_records_the_token_and_cancels_the_wait() {
     let dir = tempfile::tempdir().unwrap();
     // Every API call takes 1.5 s; configuring makes none.
-    let slow = mock::start(MockOptions { data_dir: dir.path().into(), latency_ms: 1_500, ..Default::default() })
-        .await
-        .unwrap();
+    let slow = mock::start(MockOptions {
+        data_dir: dir.path().into(),
+        latency_ms: 1_500,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let (svc, ty) = configured(&slow).await;
     let svc = std::sync::Arc::new(svc);
     let user = slow.user_ocids[0].clone();
     let planned = planned_token(&user);
     let config = {
         let mut c = planned.clone();
-        for k in ["id", "token", "state", "inactive_state", "time_created", "time_expires"] {
+        for k in [
+            "id",
+            "token",
+            "state",
+            "inactive_state",
+            "time_created",
+            "time_expires",
+        ] {
             c.set(k, Value::Null);
         }
         c
@@ -133,18 +164,34 @@ async fn stop_provider_during_create_records_the_token_and_cancels_the_wait() {
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
-    let stop = svc.stop_provider(Request::new(pb::stop_provider::Request {})).await.unwrap().into_inner();
+    let stop = svc
+        .stop_provider(Request::new(pb::stop_provider::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(stop.error.is_empty());
-    let resp = tokio::time::timeout(Duration::from_secs(4), apply).await.expect("apply returns promptly").unwrap();
+    let resp = tokio::time::timeout(Duration::from_secs(4), apply)
+        .await
+        .expect("apply returns promptly")
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(4));
     // The POST was in flight when Terraform asked us to stop: it is allowed to finish (a token
     // created but not recorded would be a silent orphan), and the wait for ACTIVE is cut short.
-    let diag = resp.diagnostics.iter().find(|d| d.severity == 1).expect("an error diagnostic");
+    let diag = resp
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == 1)
+        .expect("an error diagnostic");
     assert!(diag.detail.contains("cancelled"), "{diag:?}");
     let state = msgpack::decode(&resp.new_state.unwrap().msgpack, &ty).unwrap();
     let remote = slow.state().stats_json();
     assert_eq!(remote["live_tokens"], 1);
-    assert!(state.get_str("id").is_some_and(|id| id.starts_with("ocid1.credential.")), "{state:?}");
+    assert!(
+        state
+            .get_str("id")
+            .is_some_and(|id| id.starts_with("ocid1.credential.")),
+        "{state:?}"
+    );
     assert!(state.get_str("token").is_some(), "the secret is kept");
     assert!(state.is_wholly_known());
 }
@@ -152,7 +199,12 @@ async fn stop_provider_during_create_records_the_token_and_cancels_the_wait() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrade_resource_state_accepts_the_official_providers_state() {
     let dir = tempfile::tempdir().unwrap();
-    let mock = mock::start(MockOptions { data_dir: dir.path().into(), ..Default::default() }).await.unwrap();
+    let mock = mock::start(MockOptions {
+        data_dir: dir.path().into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let (svc, ty) = configured(&mock).await;
     // State as the official provider (SDKv2) writes it, with its extra `timeouts` shape and
     // Go-formatted time.
@@ -172,7 +224,10 @@ async fn upgrade_resource_state_accepts_the_official_providers_state() {
         .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
             type_name: "oci_identity_auth_token".into(),
             version: 0,
-            raw_state: Some(pb::RawState { json: serde_json::to_vec(&raw).unwrap(), flatmap: Default::default() }),
+            raw_state: Some(pb::RawState {
+                json: serde_json::to_vec(&raw).unwrap(),
+                flatmap: Default::default(),
+            }),
         }))
         .await
         .unwrap()
@@ -187,12 +242,17 @@ async fn upgrade_resource_state_accepts_the_official_providers_state() {
         .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
             type_name: "oci_identity_auth_token".into(),
             version: 7,
-            raw_state: Some(pb::RawState { json: b"{}".to_vec(), flatmap: Default::default() }),
+            raw_state: Some(pb::RawState {
+                json: b"{}".to_vec(),
+                flatmap: Default::default(),
+            }),
         }))
         .await
         .unwrap()
         .into_inner();
-    assert!(resp.diagnostics[0].summary.contains("newer provider version"));
+    assert!(resp.diagnostics[0]
+        .summary
+        .contains("newer provider version"));
     mock.stop().await;
 }
 
@@ -201,7 +261,12 @@ async fn configure_errors_point_at_the_argument() {
     let svc = ProviderService::new(OciProvider::new());
     let (provider_ty, _) = schemas(&svc).await;
     let config = Value::object([
-        ("private_key", Value::from("-----BEGIN RSA PRIVATE KEY-----\\nnot a key\\n-----END RSA PRIVATE KEY-----")),
+        (
+            "private_key",
+            Value::from(
+                "-----BEGIN RSA PRIVATE KEY-----\\nnot a key\\n-----END RSA PRIVATE KEY-----",
+            ),
+        ),
         ("tenancy_ocid", Value::from("ocid1.tenancy.oc1..a")),
         ("user_ocid", Value::from("ocid1.user.oc1..a")),
         ("region", Value::from("us-ashburn-1")),
@@ -216,12 +281,22 @@ async fn configure_errors_point_at_the_argument() {
         .await
         .unwrap()
         .into_inner();
-    let d = resp.diagnostics.iter().find(|d| d.severity == 1).expect("an error");
+    let d = resp
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == 1)
+        .expect("an error");
     let path = d.attribute.as_ref().expect("attribute path");
     assert_eq!(
         path.steps[0].selector,
-        Some(pb::attribute_path::step::Selector::AttributeName("private_key".into())),
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "private_key".into()
+        )),
         "{d:?}"
     );
-    assert!(!d.detail.contains("not a key"), "no key material in the message: {}", d.detail);
+    assert!(
+        !d.detail.contains("not a key"),
+        "no key material in the message: {}",
+        d.detail
+    );
 }

@@ -53,7 +53,9 @@ impl std::fmt::Display for AuthError {
             AuthError::BodyHashMismatch => write!(f, "x-content-sha256 does not match the body"),
             AuthError::ContentLengthMismatch => write!(f, "content-length does not match the body"),
             // A session-token keyId (`ST$<token>`) carries a credential: never print it.
-            AuthError::UnknownKeyId(k) if k.starts_with("ST$") => write!(f, "unknown session-token keyId"),
+            AuthError::UnknownKeyId(k) if k.starts_with("ST$") => {
+                write!(f, "unknown session-token keyId")
+            }
             AuthError::UnknownKeyId(k) => write!(f, "unknown keyId {k:?}"),
             AuthError::BadSignatureEncoding => write!(f, "signature is not valid base64"),
             AuthError::BadSignature => write!(f, "signature verification failed"),

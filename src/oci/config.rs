@@ -374,7 +374,10 @@ struct Found {
 
 impl std::fmt::Debug for Found {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Found").field("value", &"(hidden)").field("source", &self.source).finish()
+        f.debug_struct("Found")
+            .field("value", &"(hidden)")
+            .field("source", &self.source)
+            .finish()
     }
 }
 

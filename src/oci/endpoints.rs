@@ -223,8 +223,8 @@ pub fn normalize_endpoint(url: &str) -> Result<String, String> {
         format!("https://{url}")
     };
     // Error messages quote the URL only once it is known to carry no credentials.
-    let parsed = Url::parse(&with_scheme)
-        .map_err(|e| format!("the endpoint is not a valid URL ({e})"))?;
+    let parsed =
+        Url::parse(&with_scheme).map_err(|e| format!("the endpoint is not a valid URL ({e})"))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("the endpoint URL must not contain a user name or password".to_string());
     }

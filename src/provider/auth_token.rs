@@ -7,14 +7,14 @@ use crate::oci::identity::{AuthToken, IdentityClient};
 use crate::tfplugin::cty::{Type, Value};
 use crate::tfplugin::diag::Diagnostics;
 use crate::tfplugin::framework::{
-    async_trait, null_object, ApplyResponse, CreateRequest, Ctx, DeleteRequest, ReadRequest, ReadResponse, Resource,
-    UpdateRequest,
+    async_trait, null_object, ApplyResponse, CreateRequest, Ctx, DeleteRequest, ReadRequest,
+    ReadResponse, Resource, UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 
 use super::common::{
-    api_error, computed_token_attributes, description_validator, fill_unknowns, ocid_validator, set_token_fields,
-    timeout_of, timeouts_block,
+    api_error, computed_token_attributes, description_validator, fill_unknowns, ocid_validator,
+    set_token_fields, timeout_of, timeouts_block,
 };
 use super::ProviderData;
 
@@ -69,7 +69,11 @@ pub fn identity_schema() -> IdentitySchema {
     IdentitySchema {
         version: 0,
         attributes: vec![
-            IdentityAttribute::required("user_id", Type::String, "OCID of the user that owns the token."),
+            IdentityAttribute::required(
+                "user_id",
+                Type::String,
+                "OCID of the user that owns the token.",
+            ),
             IdentityAttribute::required("id", Type::String, "OCID of the auth token."),
         ],
     }
@@ -94,7 +98,9 @@ fn percent_decode(s: &str) -> Result<String, String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or_else(|| format!("bad escape in {s:?}"))?;
+            let hex = s
+                .get(i + 1..i + 3)
+                .ok_or_else(|| format!("bad escape in {s:?}"))?;
             out.push(u8::from_str_radix(hex, 16).map_err(|_| format!("bad escape in {s:?}"))?);
             i += 3;
         } else {
@@ -132,12 +138,16 @@ async fn wait(
             (WaitFor::Active, None | Some("CREATING")) => {}
             (WaitFor::Gone, None | Some("DELETED")) => return Ok(None),
             (WaitFor::Gone, Some("DELETING" | "ACTIVE" | "INACTIVE")) => {}
-            (_, Some(other)) => return Err(format!("the token reached the unexpected state {other}")),
+            (_, Some(other)) => {
+                return Err(format!("the token reached the unexpected state {other}"))
+            }
         }
         let now = Instant::now();
         if now >= deadline {
             return Err(match (what, state) {
-                (WaitFor::Active, None) => "the token did not appear in the user's token list in time".to_string(),
+                (WaitFor::Active, None) => {
+                    "the token did not appear in the user's token list in time".to_string()
+                }
                 (WaitFor::Active, Some(s)) => format!("the token is still {s}"),
                 (WaitFor::Gone, s) => format!("the token is still listed ({})", s.unwrap_or("?")),
             });
@@ -148,7 +158,11 @@ async fn wait(
 }
 
 /// Runs `f` within `timeout`, unless the provider is stopped first.
-async fn bounded<T>(ctx: &Ctx, timeout: Duration, f: impl std::future::Future<Output = T>) -> Result<T, String> {
+async fn bounded<T>(
+    ctx: &Ctx,
+    timeout: Duration,
+    f: impl std::future::Future<Output = T>,
+) -> Result<T, String> {
     match ctx.run(tokio::time::timeout(timeout, f)).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(_)) => Err(format!("timed out after {}", humanize(timeout))),
@@ -158,7 +172,11 @@ async fn bounded<T>(ctx: &Ctx, timeout: Duration, f: impl std::future::Future<Ou
 
 fn humanize(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 60 && s % 60 == 0 { format!("{}m", s / 60) } else { format!("{:.1}s", d.as_secs_f64()) }
+    if s >= 60 && s % 60 == 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 #[async_trait]
@@ -189,11 +207,25 @@ impl Resource for AuthTokenResource {
 
     async fn create(&self, req: CreateRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: Value::Null, diagnostics: diags, private: None } };
+        let Some(c) = self.data.get(&mut diags) else {
+            return ApplyResponse {
+                state: Value::Null,
+                diagnostics: diags,
+                private: None,
+            };
+        };
         let timeout = timeout_of(&req.planned, "create");
         let deadline = Instant::now() + timeout;
-        let user_id = req.planned.get_str("user_id").unwrap_or_default().to_string();
-        let description = req.planned.get_str("description").unwrap_or_default().to_string();
+        let user_id = req
+            .planned
+            .get_str("user_id")
+            .unwrap_or_default()
+            .to_string();
+        let description = req
+            .planned
+            .get_str("description")
+            .unwrap_or_default()
+            .to_string();
 
         // The POST itself is never abandoned half-way (not by StopProvider, not by the create
         // timeout): a token created on the server but not recorded would lose its secret and
@@ -202,7 +234,11 @@ impl Resource for AuthTokenResource {
             Ok(t) => t,
             Err(e) => {
                 api_error(&mut diags, "Cannot create the auth token", &e);
-                return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
+                return ApplyResponse {
+                    state: Value::Null,
+                    diagnostics: diags,
+                    private: None,
+                };
             }
         };
         c.lists.invalidate(&user_id);
@@ -214,7 +250,19 @@ impl Resource for AuthTokenResource {
         // Whatever happens, the state is saved: the token exists.
         let remaining = deadline.saturating_duration_since(Instant::now());
         let mut private = Vec::new();
-        match bounded(&req.ctx, remaining, wait(&c.identity, &user_id, &created.id, WaitFor::Active, deadline)).await {
+        match bounded(
+            &req.ctx,
+            remaining,
+            wait(
+                &c.identity,
+                &user_id,
+                &created.id,
+                WaitFor::Active,
+                deadline,
+            ),
+        )
+        .await
+        {
             Ok(Ok(Some(listed))) => set_token_fields(&mut from_api, &listed),
             Ok(Ok(None)) => {}
             Ok(Err(why)) | Err(why) => {
@@ -229,7 +277,11 @@ impl Resource for AuthTokenResource {
         fill_unknowns(&mut state, &from_api);
         // Anything the API did not say (no secret in the response?) is null, not unknown.
         fill_unknowns(&mut state, &null_object(&schema().block));
-        ApplyResponse { state, diagnostics: diags, private: Some(private) }
+        ApplyResponse {
+            state,
+            diagnostics: diags,
+            private: Some(private),
+        }
     }
 
     async fn read(&self, req: ReadRequest) -> ReadResponse {
@@ -237,26 +289,46 @@ impl Resource for AuthTokenResource {
         let prior = req.state;
         if self.data.config_unknown() {
             // Nothing can be read with an unknown provider configuration; keep what we know.
-            return ReadResponse { state: prior, private: req.private, diagnostics: diags };
+            return ReadResponse {
+                state: prior,
+                private: req.private,
+                diagnostics: diags,
+            };
         }
         let Some(c) = self.data.get(&mut diags) else {
-            return ReadResponse { state: prior, private: req.private, diagnostics: diags };
+            return ReadResponse {
+                state: prior,
+                private: req.private,
+                diagnostics: diags,
+            };
         };
         let user_id = prior.get_str("user_id").unwrap_or_default().to_string();
         let id = prior.get_str("id").unwrap_or_default().to_string();
         let listed = match req.ctx.run(c.lists.list(&c.identity, &user_id)).await {
             Ok(Ok(tokens)) => tokens.into_iter().find(|t| t.id == id),
             Ok(Err(e)) if e.is_not_found() => {
-                tracing::info!(tf_resource_type = TYPE_NAME, user_id, "user not found; removing the token from state");
+                tracing::info!(
+                    tf_resource_type = TYPE_NAME,
+                    user_id,
+                    "user not found; removing the token from state"
+                );
                 None
             }
             Ok(Err(e)) => {
                 api_error(&mut diags, "Cannot read the auth token", &e);
-                return ReadResponse { state: prior, private: req.private, diagnostics: diags };
+                return ReadResponse {
+                    state: prior,
+                    private: req.private,
+                    diagnostics: diags,
+                };
             }
             Err(_) => {
                 diags.error("Read cancelled", "Terraform asked the provider to stop.");
-                return ReadResponse { state: prior, private: req.private, diagnostics: diags };
+                return ReadResponse {
+                    state: prior,
+                    private: req.private,
+                    diagnostics: diags,
+                };
             }
         };
         let (state, private) = match listed.filter(|t| t.lifecycle_state != "DELETED") {
@@ -268,7 +340,11 @@ impl Resource for AuthTokenResource {
                 (prior, req.private)
             }
             None => {
-                tracing::info!(tf_resource_type = TYPE_NAME, id, "auth token is gone; removing it from state");
+                tracing::info!(
+                    tf_resource_type = TYPE_NAME,
+                    id,
+                    "auth token is gone; removing it from state"
+                );
                 (Value::Null, Vec::new())
             }
             Some(t) => {
@@ -277,31 +353,70 @@ impl Resource for AuthTokenResource {
                 (s, Vec::new())
             }
         };
-        ReadResponse { state, private, diagnostics: diags }
+        ReadResponse {
+            state,
+            private,
+            diagnostics: diags,
+        }
     }
 
     async fn update(&self, req: UpdateRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: req.prior, diagnostics: diags, private: None } };
+        let Some(c) = self.data.get(&mut diags) else {
+            return ApplyResponse {
+                state: req.prior,
+                diagnostics: diags,
+                private: None,
+            };
+        };
         let timeout = timeout_of(&req.planned, "update");
-        let user_id = req.planned.get_str("user_id").unwrap_or_default().to_string();
+        let user_id = req
+            .planned
+            .get_str("user_id")
+            .unwrap_or_default()
+            .to_string();
         let id = req.prior.get_str("id").unwrap_or_default().to_string();
-        let description = req.planned.get_str("description").unwrap_or_default().to_string();
+        let description = req
+            .planned
+            .get_str("description")
+            .unwrap_or_default()
+            .to_string();
         if req.prior.get("description") == req.planned.get("description") {
             // Only `timeouts` changed (for instance after an import): nothing to send.
             let mut state = req.planned;
             fill_unknowns(&mut state, &req.prior);
-            return ApplyResponse { state, diagnostics: diags, private: None };
+            return ApplyResponse {
+                state,
+                diagnostics: diags,
+                private: None,
+            };
         }
-        let updated = match bounded(&req.ctx, timeout, c.identity.update_auth_token(&user_id, &id, &description)).await {
+        let updated = match bounded(
+            &req.ctx,
+            timeout,
+            c.identity.update_auth_token(&user_id, &id, &description),
+        )
+        .await
+        {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
                 api_error(&mut diags, "Cannot update the auth token", &e);
-                return ApplyResponse { state: req.prior, diagnostics: diags, private: None };
+                return ApplyResponse {
+                    state: req.prior,
+                    diagnostics: diags,
+                    private: None,
+                };
             }
             Err(why) => {
-                diags.error("Cannot update the auth token", format!("Updating the auth token {why}."));
-                return ApplyResponse { state: req.prior, diagnostics: diags, private: None };
+                diags.error(
+                    "Cannot update the auth token",
+                    format!("Updating the auth token {why}."),
+                );
+                return ApplyResponse {
+                    state: req.prior,
+                    diagnostics: diags,
+                    private: None,
+                };
             }
         };
         c.lists.invalidate(&user_id);
@@ -309,17 +424,29 @@ impl Resource for AuthTokenResource {
         set_token_fields(&mut from_api, &updated);
         let mut state = req.planned;
         fill_unknowns(&mut state, &from_api);
-        ApplyResponse { state, diagnostics: diags, private: None }
+        ApplyResponse {
+            state,
+            diagnostics: diags,
+            private: None,
+        }
     }
 
     async fn delete(&self, req: DeleteRequest) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return diags };
+        let Some(c) = self.data.get(&mut diags) else {
+            return diags;
+        };
         let timeout = timeout_of(&req.prior, "delete");
         let deadline = Instant::now() + timeout;
         let user_id = req.prior.get_str("user_id").unwrap_or_default().to_string();
         let id = req.prior.get_str("id").unwrap_or_default().to_string();
-        match bounded(&req.ctx, timeout, c.identity.delete_auth_token(&user_id, &id)).await {
+        match bounded(
+            &req.ctx,
+            timeout,
+            c.identity.delete_auth_token(&user_id, &id),
+        )
+        .await
+        {
             Ok(Ok(())) => {}
             Ok(Err(e)) if e.is_not_found() => {
                 tracing::info!(tf_resource_type = TYPE_NAME, id, "auth token already gone");
@@ -329,7 +456,10 @@ impl Resource for AuthTokenResource {
                 return diags;
             }
             Err(why) => {
-                diags.error("Cannot delete the auth token", format!("Deleting the auth token {why}."));
+                diags.error(
+                    "Cannot delete the auth token",
+                    format!("Deleting the auth token {why}."),
+                );
                 return diags;
             }
         }
@@ -353,11 +483,25 @@ mod tests {
     #[test]
     fn import_ids() {
         assert_eq!(
-            parse_import_id("users/ocid1.user.oc1..aaa/authTokens/ocid1.credential.oc1..bbb").unwrap(),
-            ("ocid1.user.oc1..aaa".to_string(), "ocid1.credential.oc1..bbb".to_string())
+            parse_import_id("users/ocid1.user.oc1..aaa/authTokens/ocid1.credential.oc1..bbb")
+                .unwrap(),
+            (
+                "ocid1.user.oc1..aaa".to_string(),
+                "ocid1.credential.oc1..bbb".to_string()
+            )
         );
-        assert_eq!(parse_import_id("users/a%2Fb/authTokens/c%25d").unwrap(), ("a/b".to_string(), "c%d".to_string()));
-        for bad in ["", "ocid1.credential.oc1..bbb", "users//authTokens/x", "users/u/authTokens/", "users/u/tokens/x", "users/u/authTokens/x/y"] {
+        assert_eq!(
+            parse_import_id("users/a%2Fb/authTokens/c%25d").unwrap(),
+            ("a/b".to_string(), "c%d".to_string())
+        );
+        for bad in [
+            "",
+            "ocid1.credential.oc1..bbb",
+            "users//authTokens/x",
+            "users/u/authTokens/",
+            "users/u/tokens/x",
+            "users/u/authTokens/x/y",
+        ] {
             assert!(parse_import_id(bad).is_err(), "{bad}");
         }
     }
@@ -365,7 +509,16 @@ mod tests {
     #[test]
     fn schema_has_the_official_attributes() {
         let s = schema();
-        for name in ["id", "user_id", "description", "token", "state", "inactive_state", "time_created", "time_expires"] {
+        for name in [
+            "id",
+            "user_id",
+            "description",
+            "token",
+            "state",
+            "inactive_state",
+            "time_created",
+            "time_expires",
+        ] {
             assert!(s.block.get_attribute(name).is_some(), "{name}");
         }
         assert!(s.block.get_attribute("token").unwrap().sensitive);

@@ -7,7 +7,9 @@ use regex::Regex;
 
 use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diag::Diagnostics;
-use crate::tfplugin::framework::{async_trait, null_object, ListItem, ListRequest, ListResource, ListSink};
+use crate::tfplugin::framework::{
+    async_trait, null_object, ListItem, ListRequest, ListResource, ListSink,
+};
 use crate::tfplugin::schema::{Attribute, Block, Schema};
 
 use super::auth_token::{self, TYPE_NAME};
@@ -64,7 +66,10 @@ impl ListResource for AuthTokenList {
                 diags.attribute_error(
                     AttributePath::attr("state"),
                     "Invalid state",
-                    format!("{s:?} is not a lifecycle state; use one of {}.", STATES.join(", ")),
+                    format!(
+                        "{s:?} is not a lifecycle state; use one of {}.",
+                        STATES.join(", ")
+                    ),
                 );
             }
         }
@@ -72,12 +77,18 @@ impl ListResource for AuthTokenList {
 
     async fn list(&self, req: ListRequest, out: ListSink) {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return out.error(diags).await };
+        let Some(c) = self.data.get(&mut diags) else {
+            return out.error(diags).await;
+        };
         let regex = description_regex(&req.config, &mut diags);
         if diags.has_errors() {
             return out.error(diags).await;
         }
-        let user_id = req.config.get_str("user_id").unwrap_or_default().to_string();
+        let user_id = req
+            .config
+            .get_str("user_id")
+            .unwrap_or_default()
+            .to_string();
         let state_filter = req.config.get_str("state").map(str::to_string);
         let tokens = match req.ctx.run(c.identity.list_auth_tokens(&user_id)).await {
             Ok(Ok(t)) => t,
@@ -89,17 +100,30 @@ impl ListResource for AuthTokenList {
         };
         let template = null_object(&auth_token::schema().block);
         for t in tokens {
-            if state_filter.as_deref().is_some_and(|s| s != t.lifecycle_state)
-                || regex.as_ref().is_some_and(|r| !r.is_match(t.description.as_deref().unwrap_or_default()))
+            if state_filter
+                .as_deref()
+                .is_some_and(|s| s != t.lifecycle_state)
+                || regex
+                    .as_ref()
+                    .is_some_and(|r| !r.is_match(t.description.as_deref().unwrap_or_default()))
             {
                 continue;
             }
             let mut state = template.clone();
             set_token_fields(&mut state, &t);
             let description = t.description.clone().unwrap_or_default();
-            let display_name =
-                if description.is_empty() { t.id.clone() } else { format!("{description} ({})", t.id) };
-            if !out.send(ListItem { display_name, state }).await {
+            let display_name = if description.is_empty() {
+                t.id.clone()
+            } else {
+                format!("{description} ({})", t.id)
+            };
+            if !out
+                .send(ListItem {
+                    display_name,
+                    state,
+                })
+                .await
+            {
                 return;
             }
         }

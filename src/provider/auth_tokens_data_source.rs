@@ -23,8 +23,16 @@ impl AuthTokensDataSource {
     }
 }
 
-const ITEM_FIELDS: [&str; 8] =
-    ["description", "id", "inactive_state", "state", "time_created", "time_expires", "token", "user_id"];
+const ITEM_FIELDS: [&str; 8] = [
+    "description",
+    "id",
+    "inactive_state",
+    "state",
+    "time_created",
+    "time_expires",
+    "token",
+    "user_id",
+];
 
 fn item_type() -> Type {
     Type::object(ITEM_FIELDS.iter().map(|f| (*f, Type::String)))
@@ -59,7 +67,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -67,7 +79,10 @@ fn crc32(bytes: &[u8]) -> u32 {
 
 /// The official data source ID: `IdentityAuthTokensDataSource-<crc32 of "<user_id>-">`.
 pub fn data_source_id(user_id: &str) -> String {
-    format!("IdentityAuthTokensDataSource-{}", crc32(format!("{user_id}-").as_bytes()))
+    format!(
+        "IdentityAuthTokensDataSource-{}",
+        crc32(format!("{user_id}-").as_bytes())
+    )
 }
 
 /// One `filter` block, ready to match.
@@ -79,7 +94,9 @@ struct Filter {
 
 impl Filter {
     fn matches(&self, item: &Value) -> bool {
-        let Some(field) = item.get_str(&self.name) else { return false };
+        let Some(field) = item.get_str(&self.name) else {
+            return false;
+        };
         match &self.regexes {
             Some(res) => res.iter().any(|r| r.is_match(field)),
             None => self.values.iter().any(|v| v == field),
@@ -89,10 +106,21 @@ impl Filter {
 
 fn filters(config: &Value, diags: &mut Diagnostics) -> Vec<Filter> {
     let mut out = Vec::new();
-    for (i, f) in config.get("filter").as_elements().unwrap_or(&[]).iter().enumerate() {
+    for (i, f) in config
+        .get("filter")
+        .as_elements()
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
         let name = f.get_str("name").unwrap_or_default().to_string();
-        let values: Vec<String> =
-            f.get("values").as_elements().unwrap_or(&[]).iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        let values: Vec<String> = f
+            .get("values")
+            .as_elements()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
         let regexes = if f.get("regex").as_bool() == Some(true) {
             let mut res = Vec::new();
             for (j, v) in values.iter().enumerate() {
@@ -117,7 +145,11 @@ fn filters(config: &Value, diags: &mut Diagnostics) -> Vec<Filter> {
                 format!("Tokens have no attribute {name:?}, so this filter matches nothing. Use one of: {}.", ITEM_FIELDS.join(", ")),
             );
         }
-        out.push(Filter { name, values, regexes });
+        out.push(Filter {
+            name,
+            values,
+            regexes,
+        });
     }
     out
 }
@@ -140,21 +172,43 @@ impl DataSource for AuthTokensDataSource {
 
     async fn read(&self, req: DataReadRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else { return ApplyResponse { state: Value::Null, diagnostics: diags, private: None } };
-        let user_id = req.config.get_str("user_id").unwrap_or_default().to_string();
+        let Some(c) = self.data.get(&mut diags) else {
+            return ApplyResponse {
+                state: Value::Null,
+                diagnostics: diags,
+                private: None,
+            };
+        };
+        let user_id = req
+            .config
+            .get_str("user_id")
+            .unwrap_or_default()
+            .to_string();
         let filters = filters(&req.config, &mut diags);
         if diags.has_errors() {
-            return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
+            return ApplyResponse {
+                state: Value::Null,
+                diagnostics: diags,
+                private: None,
+            };
         }
         let tokens = match req.ctx.run(c.lists.list(&c.identity, &user_id)).await {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
                 api_error(&mut diags, "Cannot list auth tokens", &e);
-                return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
+                return ApplyResponse {
+                    state: Value::Null,
+                    diagnostics: diags,
+                    private: None,
+                };
             }
             Err(_) => {
                 diags.error("Read cancelled", "Terraform asked the provider to stop.");
-                return ApplyResponse { state: Value::Null, diagnostics: diags, private: None };
+                return ApplyResponse {
+                    state: Value::Null,
+                    diagnostics: diags,
+                    private: None,
+                };
             }
         };
         let items: Vec<Value> = tokens
@@ -170,7 +224,11 @@ impl DataSource for AuthTokensDataSource {
         let mut state = req.config.clone();
         state.set("id", data_source_id(&user_id).into());
         state.set("tokens", Value::List(items));
-        ApplyResponse { state, diagnostics: diags, private: None }
+        ApplyResponse {
+            state,
+            diagnostics: diags,
+            private: None,
+        }
     }
 }
 
@@ -186,13 +244,19 @@ mod tests {
 
     #[test]
     fn filters_and_across_blocks_or_across_values_unanchored_regex() {
-        let item = Value::object([("state", Value::from("ACTIVE")), ("description", Value::from("ci deploy key"))]);
+        let item = Value::object([
+            ("state", Value::from("ACTIVE")),
+            ("description", Value::from("ci deploy key")),
+        ]);
         let config = Value::object([(
             "filter",
             Value::Set(vec![
                 Value::object([
                     ("name", Value::from("state")),
-                    ("values", Value::List(vec!["INACTIVE".into(), "ACTIVE".into()])),
+                    (
+                        "values",
+                        Value::List(vec!["INACTIVE".into(), "ACTIVE".into()]),
+                    ),
                     ("regex", Value::Null),
                 ]),
                 Value::object([
@@ -206,7 +270,10 @@ mod tests {
         let fs = filters(&config, &mut d);
         assert!(d.is_empty());
         assert!(fs.iter().all(|f| f.matches(&item)));
-        let other = Value::object([("state", Value::from("ACTIVE")), ("description", Value::from("laptop"))]);
+        let other = Value::object([
+            ("state", Value::from("ACTIVE")),
+            ("description", Value::from("laptop")),
+        ]);
         assert!(!fs.iter().all(|f| f.matches(&other)));
     }
 

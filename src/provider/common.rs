@@ -50,7 +50,9 @@ pub fn description_validator() -> Validator {
 
 /// Parses a Go-style duration such as `20m`, `1h30m`, `45s` or `1500ms`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("{s:?} is not a duration; use a number with a unit, like \"30s\", \"20m\" or \"1h30m\".");
+    let bad = || {
+        format!("{s:?} is not a duration; use a number with a unit, like \"30s\", \"20m\" or \"1h30m\".")
+    };
     let t = s.trim();
     if t.is_empty() {
         return Err(bad());
@@ -61,13 +63,17 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let mut total = 0f64;
     let mut rest = t;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
         if num_len == 0 {
             return Err(bad());
         }
         let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let secs = match &rest[..unit_len] {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,
@@ -107,7 +113,11 @@ pub fn timeouts_block() -> NestedBlock {
 
 /// The configured timeout for an operation, or the default.
 pub fn timeout_of(value: &Value, op: &str) -> Duration {
-    value.get("timeouts").get_str(op).and_then(|s| parse_duration(s).ok()).unwrap_or(DEFAULT_TIMEOUT)
+    value
+        .get("timeouts")
+        .get_str(op)
+        .and_then(|s| parse_duration(s).ok())
+        .unwrap_or(DEFAULT_TIMEOUT)
 }
 
 /// Adds an API failure as an error diagnostic: status, code, message, operation,
@@ -130,7 +140,10 @@ pub fn set_token_fields(state: &mut Value, t: &AuthToken) {
         None => {}
     }
     state.set("state", t.lifecycle_state.clone().into());
-    state.set("inactive_state", Value::opt_string(t.inactive_status.map(|s| s.to_string())));
+    state.set(
+        "inactive_state",
+        Value::opt_string(t.inactive_status.map(|s| s.to_string())),
+    );
     state.set("time_created", Value::opt_string(t.time_created.clone()));
     state.set("time_expires", Value::opt_string(t.time_expires.clone()));
     if let Some(secret) = t.token.as_ref().filter(|s| !s.is_empty()) {
@@ -153,10 +166,18 @@ pub fn fill_unknowns(planned: &mut Value, known: &Value) {
 /// Computed token attributes shared by the resource schema and the data source items.
 pub fn computed_token_attributes() -> Vec<Attribute> {
     vec![
-        Attribute::string("state").computed().description("Lifecycle state: `CREATING`, `ACTIVE`, `INACTIVE`, `DELETING` or `DELETED`."),
-        Attribute::string("inactive_state").computed().description("Detailed status of an `INACTIVE` token, as a decimal string."),
-        Attribute::string("time_created").computed().description("When the token was created (RFC 3339)."),
-        Attribute::string("time_expires").computed().description("When the token expires (RFC 3339); null when it never expires."),
+        Attribute::string("state").computed().description(
+            "Lifecycle state: `CREATING`, `ACTIVE`, `INACTIVE`, `DELETING` or `DELETED`.",
+        ),
+        Attribute::string("inactive_state")
+            .computed()
+            .description("Detailed status of an `INACTIVE` token, as a decimal string."),
+        Attribute::string("time_created")
+            .computed()
+            .description("When the token was created (RFC 3339)."),
+        Attribute::string("time_expires")
+            .computed()
+            .description("When the token expires (RFC 3339); null when it never expires."),
     ]
 }
 

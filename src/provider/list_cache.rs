@@ -18,12 +18,19 @@ pub struct ListCache {
 
 impl ListCache {
     /// The user's tokens, from the cache or from one shared API call.
-    pub async fn list(&self, client: &IdentityClient, user_id: &str) -> Result<Vec<AuthToken>, OciError> {
+    pub async fn list(
+        &self,
+        client: &IdentityClient,
+        user_id: &str,
+    ) -> Result<Vec<AuthToken>, OciError> {
         let cell = {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             entries.entry(user_id.to_string()).or_default().clone()
         };
-        match cell.get_or_try_init(|| client.list_auth_tokens(user_id)).await {
+        match cell
+            .get_or_try_init(|| client.list_auth_tokens(user_id))
+            .await
+        {
             Ok(tokens) => Ok(tokens.clone()),
             Err(e) => {
                 // Errors are not cached: the next read tries again.
@@ -38,6 +45,9 @@ impl ListCache {
 
     /// Forgets the cached list of a user whose tokens changed.
     pub fn invalidate(&self, user_id: &str) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(user_id);
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(user_id);
     }
 }

@@ -11,11 +11,13 @@ use std::sync::{Arc, RwLock};
 
 use crate::oci::config::{resolve, ProviderSettings};
 use crate::oci::identity::IdentityClient;
+use crate::tfplugin::cty::Type;
 use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diag::Diagnostics;
-use crate::tfplugin::framework::{async_trait, ConfigureRequest, DataSource, ListResource, Provider, Resource};
+use crate::tfplugin::framework::{
+    async_trait, ConfigureRequest, DataSource, ListResource, Provider, Resource,
+};
 use crate::tfplugin::schema::{Attribute, Block, Schema};
-use crate::tfplugin::cty::Type;
 
 pub use list_cache::ListCache;
 
@@ -48,7 +50,10 @@ impl ProviderData {
                     "The oci provider block depends on values known only after apply, so the OCI API cannot be called yet. Apply the resources it depends on first (for example with -target).",
                 );
             } else {
-                diags.provider_bug("Provider not configured", "A resource was used before the provider was configured.");
+                diags.provider_bug(
+                    "Provider not configured",
+                    "A resource was used before the provider was configured.",
+                );
             }
         }
         c
@@ -73,7 +78,9 @@ pub struct OciProvider {
 
 impl OciProvider {
     pub fn new() -> Self {
-        OciProvider { data: Arc::new(ProviderData::default()) }
+        OciProvider {
+            data: Arc::new(ProviderData::default()),
+        }
     }
 }
 
@@ -127,7 +134,10 @@ pub fn settings_from_config(config: &Value) -> ProviderSettings {
         region: opt_string(config, "region"),
         config_file_profile: opt_string(config, "config_file_profile"),
         identity_endpoint: opt_string(config, "identity_endpoint"),
-        retry_duration_seconds: config.get("retry_duration_seconds").as_number().and_then(|n| n.as_i64()),
+        retry_duration_seconds: config
+            .get("retry_duration_seconds")
+            .as_number()
+            .and_then(|n| n.as_i64()),
         disable_auto_retries: config.get("disable_auto_retries").as_bool(),
     }
 }
@@ -156,7 +166,9 @@ impl Provider for OciProvider {
             Err(e) => {
                 let summary = "Invalid OCI provider configuration";
                 match e.argument {
-                    Some(arg) => diags.attribute_error(AttributePath::attr(arg), summary, e.message),
+                    Some(arg) => {
+                        diags.attribute_error(AttributePath::attr(arg), summary, e.message)
+                    }
                     None => diags.error(summary, e.message),
                 }
                 return diags;
@@ -166,21 +178,30 @@ impl Provider for OciProvider {
             diags.warning("OCI provider configuration", w.clone());
         }
         match IdentityClient::new(&resolved) {
-            Ok(identity) => self.data.set(Configured { identity, lists: ListCache::default() }),
+            Ok(identity) => self.data.set(Configured {
+                identity,
+                lists: ListCache::default(),
+            }),
             Err(e) => diags.error("Cannot create the OCI Identity client", e.to_string()),
         }
         diags
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(auth_token::AuthTokenResource::new(self.data.clone()))]
+        vec![Arc::new(auth_token::AuthTokenResource::new(
+            self.data.clone(),
+        ))]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(auth_tokens_data_source::AuthTokensDataSource::new(self.data.clone()))]
+        vec![Arc::new(
+            auth_tokens_data_source::AuthTokensDataSource::new(self.data.clone()),
+        )]
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
-        vec![Arc::new(auth_token_list::AuthTokenList::new(self.data.clone()))]
+        vec![Arc::new(auth_token_list::AuthTokenList::new(
+            self.data.clone(),
+        ))]
     }
 }

@@ -17,11 +17,16 @@ pub fn decode_dynamic(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value,
 
 /// Encodes a value as a msgpack DynamicValue.
 pub fn encode_dynamic(v: &Value, ty: &Type) -> Result<pb::DynamicValue, CodecError> {
-    Ok(pb::DynamicValue { msgpack: cty::msgpack::encode(v, ty)?, json: Vec::new() })
+    Ok(pb::DynamicValue {
+        msgpack: cty::msgpack::encode(v, ty)?,
+        json: Vec::new(),
+    })
 }
 
 pub fn identity_data(dv: pb::DynamicValue) -> pb::ResourceIdentityData {
-    pb::ResourceIdentityData { identity_data: Some(dv) }
+    pb::ResourceIdentityData {
+        identity_data: Some(dv),
+    }
 }
 
 pub fn path_to_proto(p: &AttributePath) -> pb::AttributePath {
@@ -66,7 +71,11 @@ pub fn diagnostics_to_proto(d: &Diagnostics) -> Vec<pb::Diagnostic> {
             },
             summary: d.summary.clone(),
             detail: d.detail.clone(),
-            attribute: d.attribute.as_ref().filter(|p| !p.is_empty()).map(path_to_proto),
+            attribute: d
+                .attribute
+                .as_ref()
+                .filter(|p| !p.is_empty())
+                .map(path_to_proto),
         })
         .collect()
 }
@@ -86,7 +95,11 @@ fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
     pb::schema::Attribute {
         name: a.name.clone(),
         // `type` and `nested_type` are mutually exclusive.
-        r#type: if nested_type.is_some() { Vec::new() } else { a.ty.to_json_bytes() },
+        r#type: if nested_type.is_some() {
+            Vec::new()
+        } else {
+            a.ty.to_json_bytes()
+        },
         nested_type,
         description: a.description.clone(),
         required: a.required,
@@ -130,7 +143,10 @@ fn block_to_proto(b: &Block, version: i64) -> pb::schema::Block {
 }
 
 pub fn schema_to_proto(s: &Schema) -> pb::Schema {
-    pb::Schema { version: s.version, block: Some(block_to_proto(&s.block, s.version)) }
+    pb::Schema {
+        version: s.version,
+        block: Some(block_to_proto(&s.block, s.version)),
+    }
 }
 
 pub fn identity_schema_to_proto(s: &IdentitySchema) -> pb::ResourceIdentitySchema {
@@ -156,7 +172,10 @@ mod tests {
 
     #[test]
     fn paths_round_trip() {
-        let p = AttributePath::attr("filter").child_index(2).child_attr("values").child_key("k");
+        let p = AttributePath::attr("filter")
+            .child_index(2)
+            .child_attr("values")
+            .child_key("k");
         assert_eq!(path_from_proto(&path_to_proto(&p)), p);
     }
 
@@ -164,7 +183,12 @@ mod tests {
     fn schema_maps_flags_and_types() {
         let s = Schema::new(
             Block::new()
-                .attribute(Attribute::string("token").computed().sensitive().description("The secret."))
+                .attribute(
+                    Attribute::string("token")
+                        .computed()
+                        .sensitive()
+                        .description("The secret."),
+                )
                 .block(NestedBlock::new(
                     "timeouts",
                     Nesting::Single,
@@ -175,19 +199,27 @@ mod tests {
         let b = p.block.unwrap();
         assert_eq!(b.attributes[0].r#type, br#""string""#.to_vec());
         assert!(b.attributes[0].sensitive && b.attributes[0].computed && !b.attributes[0].optional);
-        assert_eq!(b.block_types[0].nesting, pb::schema::nested_block::NestingMode::Single as i32);
+        assert_eq!(
+            b.block_types[0].nesting,
+            pb::schema::nested_block::NestingMode::Single as i32
+        );
     }
 
     #[test]
     fn nested_attributes_use_nested_type() {
-        let s = Schema::new(Block::new().attribute(
-            Attribute::nested(
-                "rules",
-                Nesting::List,
-                vec![Attribute::string("name").required(), Attribute::bool("on").optional()],
-            )
-            .optional(),
-        ));
+        let s = Schema::new(
+            Block::new().attribute(
+                Attribute::nested(
+                    "rules",
+                    Nesting::List,
+                    vec![
+                        Attribute::string("name").required(),
+                        Attribute::bool("on").optional(),
+                    ],
+                )
+                .optional(),
+            ),
+        );
         let b = schema_to_proto(&s).block.unwrap();
         let a = &b.attributes[0];
         assert!(a.r#type.is_empty());
@@ -196,13 +228,19 @@ mod tests {
         assert_eq!(nt.attributes.len(), 2);
         assert_eq!(
             s.ty(),
-            Type::object([("rules", Type::list(Type::object([("name", Type::String), ("on", Type::Bool)])))])
+            Type::object([(
+                "rules",
+                Type::list(Type::object([("name", Type::String), ("on", Type::Bool)]))
+            )])
         );
     }
 
     #[test]
     fn empty_dynamic_value_is_null() {
         assert_eq!(decode_dynamic(None, &Type::String).unwrap(), Value::Null);
-        assert_eq!(decode_dynamic(Some(&pb::DynamicValue::default()), &Type::String).unwrap(), Value::Null);
+        assert_eq!(
+            decode_dynamic(Some(&pb::DynamicValue::default()), &Type::String).unwrap(),
+            Value::Null
+        );
     }
 }

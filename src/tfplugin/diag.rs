@@ -59,7 +59,12 @@ impl Diagnostics {
         detail: impl Into<String>,
         attribute: Option<AttributePath>,
     ) {
-        self.0.push(Diagnostic { severity, summary: summary.into(), detail: detail.into(), attribute });
+        self.0.push(Diagnostic {
+            severity,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute,
+        });
     }
 
     pub fn has_errors(&self) -> bool {

@@ -53,12 +53,20 @@ fn attribute_line(a: &Attribute, path: &str, out: &mut String, nested: &mut Vec<
     }
     if let Some(n) = &a.nested {
         let p = format!("{path}{}", a.name);
-        let _ = write!(out, " (see [below for nested schema](#{}))", anchor("nestedatt", &p));
+        let _ = write!(
+            out,
+            " (see [below for nested schema](#{}))",
+            anchor("nestedatt", &p)
+        );
         nested.push((p, n.block.clone()));
     } else if let Type::List(e) | Type::Set(e) = &a.ty {
         if let Type::Object(..) = **e {
             let p = format!("{path}{}", a.name);
-            let _ = write!(out, " (see [below for nested schema](#{}))", anchor("nestedatt", &p));
+            let _ = write!(
+                out,
+                " (see [below for nested schema](#{}))",
+                anchor("nestedatt", &p)
+            );
             let attrs = match &**e {
                 Type::Object(m, _) => m
                     .iter()
@@ -66,7 +74,13 @@ fn attribute_line(a: &Attribute, path: &str, out: &mut String, nested: &mut Vec<
                     .collect(),
                 _ => Vec::new(),
             };
-            nested.push((p, Block { attributes: attrs, ..Block::default() }));
+            nested.push((
+                p,
+                Block {
+                    attributes: attrs,
+                    ..Block::default()
+                },
+            ));
         }
     }
     out.push('\n');
@@ -78,7 +92,11 @@ fn block_line(b: &NestedBlock, path: &str, out: &mut String, nested: &mut Vec<(S
     if !b.block.description.is_empty() {
         let _ = write!(out, " {}", b.block.description);
     }
-    let _ = writeln!(out, " (see [below for nested schema](#{}))", anchor("nestedblock", &p));
+    let _ = writeln!(
+        out,
+        " (see [below for nested schema](#{}))",
+        anchor("nestedblock", &p)
+    );
     nested.push((p, b.block.clone()));
 }
 
@@ -87,12 +105,18 @@ fn render_block(block: &Block, path: &str, heading: &str, out: &mut String) {
     let groups: [(&str, Box<dyn Fn(&Attribute) -> bool>); 3] = [
         ("Required", Box::new(|a: &Attribute| a.required)),
         ("Optional", Box::new(|a: &Attribute| a.optional)),
-        ("Read-Only", Box::new(|a: &Attribute| a.computed && !a.optional && !a.required)),
+        (
+            "Read-Only",
+            Box::new(|a: &Attribute| a.computed && !a.optional && !a.required),
+        ),
     ];
     for (title, pick) in groups.iter() {
         let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();
-        let blocks: Vec<&NestedBlock> =
-            if *title == "Optional" { block.blocks.iter().collect() } else { Vec::new() };
+        let blocks: Vec<&NestedBlock> = if *title == "Optional" {
+            block.blocks.iter().collect()
+        } else {
+            Vec::new()
+        };
         if attrs.is_empty() && blocks.is_empty() {
             continue;
         }
@@ -106,12 +130,20 @@ fn render_block(block: &Block, path: &str, heading: &str, out: &mut String) {
         out.push('\n');
     }
     for (p, b) in nested {
-        let kind = if block.blocks.iter().any(|nb| format!("{path}{}", nb.type_name) == p) {
+        let kind = if block
+            .blocks
+            .iter()
+            .any(|nb| format!("{path}{}", nb.type_name) == p)
+        {
             "nestedblock"
         } else {
             "nestedatt"
         };
-        let _ = writeln!(out, "<a id=\"{}\"></a>\n### Nested Schema for `{p}`\n", anchor(kind, &p));
+        let _ = writeln!(
+            out,
+            "<a id=\"{}\"></a>\n### Nested Schema for `{p}`\n",
+            anchor(kind, &p)
+        );
         render_block(&b, &format!("{p}."), "Nested", out);
     }
 }
@@ -137,17 +169,41 @@ mod tests {
     #[test]
     fn groups_and_nested_sections() {
         let block = Block::new()
-            .attribute(Attribute::string("user_id").required().description("The user."))
-            .attribute(Attribute::string("token").computed().sensitive().description("The secret."))
+            .attribute(
+                Attribute::string("user_id")
+                    .required()
+                    .description("The user."),
+            )
+            .attribute(
+                Attribute::string("token")
+                    .computed()
+                    .sensitive()
+                    .description("The secret."),
+            )
             .block(NestedBlock::new(
                 "timeouts",
                 Nesting::Single,
-                Block::new().attribute(Attribute::string("create").optional().description("Create timeout.")),
+                Block::new().attribute(
+                    Attribute::string("create")
+                        .optional()
+                        .description("Create timeout."),
+                ),
             ));
         let md = schema_markdown(&block);
-        assert!(md.contains("### Required\n\n- `user_id` (String) The user."), "{md}");
-        assert!(md.contains("### Read-Only\n\n- `token` (String, Sensitive) The secret."), "{md}");
-        assert!(md.contains("- `timeouts` (Block) (see [below for nested schema](#nestedblock--timeouts))"), "{md}");
+        assert!(
+            md.contains("### Required\n\n- `user_id` (String) The user."),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Read-Only\n\n- `token` (String, Sensitive) The secret."),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "- `timeouts` (Block) (see [below for nested schema](#nestedblock--timeouts))"
+            ),
+            "{md}"
+        );
         assert!(md.contains("### Nested Schema for `timeouts`\n\nOptional:\n\n- `create` (String) Create timeout."), "{md}");
     }
 }

@@ -7,8 +7,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
-pub use tonic::async_trait;
 use tokio::sync::{mpsc, watch};
+pub use tonic::async_trait;
 
 use super::cty::{AttributePath, Value};
 use super::diag::Diagnostics;
@@ -136,7 +136,10 @@ pub trait Resource: Send + Sync + 'static {
     fn import_id(&self, id: &str) -> Result<Value, Diagnostics> {
         let _ = id;
         let mut d = Diagnostics::new();
-        d.error("Import not supported", format!("{} does not support import by ID.", self.type_name()));
+        d.error(
+            "Import not supported",
+            format!("{} does not support import by ID.", self.type_name()),
+        );
         Err(d)
     }
 }
@@ -212,7 +215,12 @@ pub trait Provider: Send + Sync + 'static {
 }
 
 /// Runs every attribute validator of `block` over the known values in `config`.
-pub fn validate_block(block: &Block, config: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+pub fn validate_block(
+    block: &Block,
+    config: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     if config.is_null() || config.is_unknown() {
         return;
     }
@@ -223,20 +231,42 @@ pub fn validate_block(block: &Block, config: &Value, path: &AttributePath, diags
         }
         for validator in &attr.validators {
             if let Err(problem) = (validator.check)(v) {
-                diags.attribute_error(path.child_attr(&attr.name), "Invalid attribute value", problem);
+                diags.attribute_error(
+                    path.child_attr(&attr.name),
+                    "Invalid attribute value",
+                    problem,
+                );
             }
         }
         if let Some(nested) = &attr.nested {
-            validate_nested(&nested.block, nested.nesting, v, &path.child_attr(&attr.name), diags);
+            validate_nested(
+                &nested.block,
+                nested.nesting,
+                v,
+                &path.child_attr(&attr.name),
+                diags,
+            );
         }
     }
     for nb in &block.blocks {
-        validate_nested(&nb.block, nb.nesting, config.get(&nb.type_name), &path.child_attr(&nb.type_name), diags);
+        validate_nested(
+            &nb.block,
+            nb.nesting,
+            config.get(&nb.type_name),
+            &path.child_attr(&nb.type_name),
+            diags,
+        );
     }
 }
 
 /// Validates each object of a nested block or nested attribute.
-fn validate_nested(block: &Block, nesting: Nesting, v: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+fn validate_nested(
+    block: &Block,
+    nesting: Nesting,
+    v: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     match nesting {
         Nesting::Single | Nesting::Group => validate_block(block, v, path, diags),
         Nesting::List | Nesting::Set => {
@@ -269,7 +299,10 @@ pub struct Plan {
 /// - write-only attributes are planned null.
 pub fn plan(schema: &Schema, prior: &Value, config: &Value, proposed: &Value) -> Plan {
     if proposed.is_null() {
-        return Plan { planned: Value::Null, requires_replace: Vec::new() };
+        return Plan {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+        };
     }
     let mut planned = proposed.clone();
     let creating = prior.is_null();
@@ -282,7 +315,8 @@ pub fn plan(schema: &Schema, prior: &Value, config: &Value, proposed: &Value) ->
         }
         let in_config = config.get(&attr.name);
         if attr.computed && in_config.is_null() && changing {
-            let keep = !creating && attr.use_state_for_unknown && !prior.get(&attr.name).is_unknown();
+            let keep =
+                !creating && attr.use_state_for_unknown && !prior.get(&attr.name).is_unknown();
             if !keep {
                 planned.set(&attr.name, Value::Unknown);
             } else {
@@ -296,16 +330,28 @@ pub fn plan(schema: &Schema, prior: &Value, config: &Value, proposed: &Value) ->
             }
         }
     }
-    Plan { planned, requires_replace }
+    Plan {
+        planned,
+        requires_replace,
+    }
 }
 
 /// The identity of an object: the identity attributes, taken from its state.
 pub fn identity_from_state(schema: &IdentitySchema, state: &Value) -> Value {
-    Value::object(schema.attributes.iter().map(|a| (a.name.clone(), state.get(&a.name).clone())))
+    Value::object(
+        schema
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), state.get(&a.name).clone())),
+    )
 }
 
 /// A partial state for import by identity: identity attributes set, everything else null.
-pub fn state_from_identity(schema: &Schema, identity_schema: &IdentitySchema, identity: &Value) -> Value {
+pub fn state_from_identity(
+    schema: &Schema,
+    identity_schema: &IdentitySchema,
+    identity: &Value,
+) -> Value {
     let mut state = null_object(&schema.block);
     for a in &identity_schema.attributes {
         state.set(&a.name, identity.get(&a.name).clone());
@@ -343,7 +389,12 @@ mod tests {
                 .attribute(Attribute::string("user_id").required().requires_replace())
                 .attribute(Attribute::string("description").required())
                 .attribute(Attribute::string("id").computed().use_state_for_unknown())
-                .attribute(Attribute::string("token").computed().sensitive().use_state_for_unknown())
+                .attribute(
+                    Attribute::string("token")
+                        .computed()
+                        .sensitive()
+                        .use_state_for_unknown(),
+                )
                 .attribute(Attribute::string("state").computed())
                 .attribute(Attribute::string("secret_in").optional().write_only()),
         )
@@ -403,7 +454,11 @@ mod tests {
 
     #[test]
     fn force_new_change_requires_replace() {
-        let prior = obj(&[("user_id", "u".into()), ("description", "d".into()), ("id", "i".into())]);
+        let prior = obj(&[
+            ("user_id", "u".into()),
+            ("description", "d".into()),
+            ("id", "i".into()),
+        ]);
         let mut proposed = prior.clone();
         proposed.set("user_id", "u2".into());
         let config = obj(&[("user_id", "u2".into()), ("description", "d".into())]);
@@ -418,8 +473,15 @@ mod tests {
     #[test]
     fn destroy_plans_null_and_write_only_is_never_planned() {
         let prior = obj(&[("user_id", "u".into())]);
-        assert_eq!(plan(&schema(), &prior, &Value::Null, &Value::Null).planned, Value::Null);
-        let config = obj(&[("user_id", "u".into()), ("description", "d".into()), ("secret_in", "s".into())]);
+        assert_eq!(
+            plan(&schema(), &prior, &Value::Null, &Value::Null).planned,
+            Value::Null
+        );
+        let config = obj(&[
+            ("user_id", "u".into()),
+            ("description", "d".into()),
+            ("secret_in", "s".into()),
+        ]);
         let p = plan(&schema(), &Value::Null, &config, &config);
         assert_eq!(p.planned.get("secret_in"), &Value::Null);
     }
@@ -428,17 +490,28 @@ mod tests {
     fn validators_run_on_known_values_with_paths() {
         let block = Block::new()
             .attribute(
-                Attribute::string("a").optional().validator(Validator::string("non-empty", |s| {
-                    if s.is_empty() { Err("must not be empty".into()) } else { Ok(()) }
-                })),
+                Attribute::string("a")
+                    .optional()
+                    .validator(Validator::string("non-empty", |s| {
+                        if s.is_empty() {
+                            Err("must not be empty".into())
+                        } else {
+                            Ok(())
+                        }
+                    })),
             )
             .block(NestedBlock::new(
                 "timeouts",
                 Nesting::Single,
-                Block::new().attribute(Attribute::string("create").optional().validator(Validator::string(
-                    "duration",
-                    |s| if s.ends_with('m') { Ok(()) } else { Err(format!("bad duration {s:?}")) },
-                ))),
+                Block::new().attribute(Attribute::string("create").optional().validator(
+                    Validator::string("duration", |s| {
+                        if s.ends_with('m') {
+                            Ok(())
+                        } else {
+                            Err(format!("bad duration {s:?}"))
+                        }
+                    }),
+                )),
             ));
         let mut d = Diagnostics::new();
         let config = Value::object([
@@ -446,11 +519,19 @@ mod tests {
             ("timeouts", Value::object([("create", Value::from("soon"))])),
         ]);
         validate_block(&block, &config, &AttributePath::root(), &mut d);
-        let paths: Vec<String> = d.iter().map(|x| x.attribute.as_ref().unwrap().to_string()).collect();
+        let paths: Vec<String> = d
+            .iter()
+            .map(|x| x.attribute.as_ref().unwrap().to_string())
+            .collect();
         assert_eq!(paths, vec!["a", "timeouts.create"]);
         // Unknown values are skipped.
         let mut d = Diagnostics::new();
-        validate_block(&block, &Value::object([("a", Value::Unknown)]), &AttributePath::root(), &mut d);
+        validate_block(
+            &block,
+            &Value::object([("a", Value::Unknown)]),
+            &AttributePath::root(),
+            &mut d,
+        );
         assert!(d.is_empty());
     }
 }

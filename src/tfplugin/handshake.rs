@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 pub const CORE_PROTOCOL_VERSION: u32 = 1;
 pub const APP_PROTOCOL_VERSION: u32 = 6;
 
@@ -34,7 +35,10 @@ pub fn negotiate_version(offered: Option<&str>) -> u32 {
 
 /// Where the gRPC server listens.
 pub enum Listener {
-    Unix { listener: tokio::net::UnixListener, path: PathBuf },
+    Unix {
+        listener: tokio::net::UnixListener,
+        path: PathBuf,
+    },
     Tcp(tokio::net::TcpListener),
 }
 
@@ -44,7 +48,10 @@ impl Listener {
     pub fn network_and_address(&self) -> (&'static str, String) {
         match self {
             Listener::Unix { path, .. } => ("unix", path.display().to_string()),
-            Listener::Tcp(l) => ("tcp", l.local_addr().map(|a| a.to_string()).unwrap_or_default()),
+            Listener::Tcp(l) => (
+                "tcp",
+                l.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+            ),
         }
     }
 }
@@ -94,12 +101,19 @@ fn bind_unix(dir: &Path) -> io::Result<Listener> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::new(io::ErrorKind::AddrInUse, "no free socket name"))
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "no free socket name",
+    ))
 }
 
 fn bind_tcp(env: &impl Fn(&str) -> Option<String>) -> io::Result<Listener> {
-    let min: u16 = env("PLUGIN_MIN_PORT").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let max: u16 = env("PLUGIN_MAX_PORT").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let min: u16 = env("PLUGIN_MIN_PORT")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let max: u16 = env("PLUGIN_MAX_PORT")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     if min == 0 && max == 0 {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         l.set_nonblocking(true)?;
@@ -111,7 +125,10 @@ fn bind_tcp(env: &impl Fn(&str) -> Option<String>) -> io::Result<Listener> {
             return Ok(Listener::Tcp(tokio::net::TcpListener::from_std(l)?));
         }
     }
-    Err(io::Error::new(io::ErrorKind::AddrInUse, format!("no free port in {min}..={max}")))
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        format!("no free port in {min}..={max}"),
+    ))
 }
 
 /// The handshake line: `1|6|unix|/tmp/plugin123|grpc|<cert>`, where `<cert>` is the server
@@ -160,9 +177,13 @@ mod tests {
         assert!(addr.starts_with(&d));
         let line = handshake_line(6, &l, Some(&[1, 2, 3, 4]));
         assert_eq!(line, format!("1|6|unix|{addr}|grpc|AQIDBA"));
-        let re: serde_json::Value = serde_json::from_str(&reattach_config("registry.terraform.io/oracle/oci", &l)).unwrap();
+        let re: serde_json::Value =
+            serde_json::from_str(&reattach_config("registry.terraform.io/oracle/oci", &l)).unwrap();
         assert_eq!(re["registry.terraform.io/oracle/oci"]["ProtocolVersion"], 6);
-        assert_eq!(re["registry.terraform.io/oracle/oci"]["Addr"]["String"], addr.as_str());
+        assert_eq!(
+            re["registry.terraform.io/oracle/oci"]["Addr"]["String"],
+            addr.as_str()
+        );
         let path = PathBuf::from(&addr);
         assert!(path.exists());
         drop(l);

@@ -15,8 +15,11 @@ use tracing_subscriber::layer::{Context, Layer};
 
 /// Reads the provider log level from the environment the way Terraform users set it.
 pub fn level_from_env(provider_name: &str, env: impl Fn(&str) -> Option<String>) -> LevelFilter {
-    let keys =
-        [format!("TF_LOG_PROVIDER_{}", provider_name.to_uppercase()), "TF_LOG_PROVIDER".into(), "TF_LOG".into()];
+    let keys = [
+        format!("TF_LOG_PROVIDER_{}", provider_name.to_uppercase()),
+        "TF_LOG_PROVIDER".into(),
+        "TF_LOG".into(),
+    ];
     for key in keys {
         if let Some(v) = env(&key).filter(|v| !v.trim().is_empty()) {
             return parse_level(&v);
@@ -46,7 +49,10 @@ pub struct HclogLayer<W: Write + Send + 'static> {
 
 impl<W: Write + Send + 'static> HclogLayer<W> {
     pub fn new(module: impl Into<String>, out: W) -> Self {
-        HclogLayer { module: module.into(), out: Mutex::new(out) }
+        HclogLayer {
+            module: module.into(),
+            out: Mutex::new(out),
+        }
     }
 }
 
@@ -60,7 +66,8 @@ impl Visit for FieldCollector {
         if field.name() == "message" {
             self.message = value.to_string();
         } else {
-            self.fields.insert(field.name().to_string(), Json::String(value.to_string()));
+            self.fields
+                .insert(field.name().to_string(), Json::String(value.to_string()));
         }
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -79,7 +86,8 @@ impl Visit for FieldCollector {
         if field.name() == "message" {
             self.message = format!("{value:?}");
         } else {
-            self.fields.insert(field.name().to_string(), Json::String(format!("{value:?}")));
+            self.fields
+                .insert(field.name().to_string(), Json::String(format!("{value:?}")));
         }
     }
 }
@@ -107,7 +115,10 @@ pub fn format_line(
     obj.insert("@message".into(), message.into());
     obj.insert("@module".into(), module.into());
     // Exactly six fractional digits, as go-plugin's parser requires.
-    obj.insert("@timestamp".into(), now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string().into());
+    obj.insert(
+        "@timestamp".into(),
+        now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string().into(),
+    );
     for (k, v) in fields {
         if !k.starts_with('@') {
             obj.insert(k, v);
@@ -118,7 +129,10 @@ pub fn format_line(
 
 impl<S: Subscriber, W: Write + Send + 'static> Layer<S> for HclogLayer<W> {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut c = FieldCollector { message: String::new(), fields: Map::new() };
+        let mut c = FieldCollector {
+            message: String::new(),
+            fields: Map::new(),
+        };
         event.record(&mut c);
         let target = event.metadata().target();
         let module = if target.starts_with("tfoci::oci") {
@@ -126,7 +140,13 @@ impl<S: Subscriber, W: Write + Send + 'static> Layer<S> for HclogLayer<W> {
         } else {
             self.module.clone()
         };
-        let line = format_line(event.metadata().level(), &module, &c.message, c.fields, chrono::Utc::now());
+        let line = format_line(
+            event.metadata().level(),
+            &module,
+            &c.message,
+            c.fields,
+            chrono::Utc::now(),
+        );
         if let Ok(mut out) = self.out.lock() {
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
@@ -141,7 +161,8 @@ pub fn init(provider_name: &str) {
     // Our own events at the requested level; dependencies (h2, hyper, rustls) only from WARN,
     // or their frame-by-frame chatter drowns the provider's own lines.
     let filter = tracing_subscriber::filter::filter_fn(move |meta| {
-        level >= *meta.level() && (meta.target().starts_with("tfoci") || *meta.level() <= Level::WARN)
+        level >= *meta.level()
+            && (meta.target().starts_with("tfoci") || *meta.level() <= Level::WARN)
     });
     let layer = HclogLayer::new("provider", std::io::stderr()).with_filter(filter);
     let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer));
@@ -153,7 +174,9 @@ mod tests {
 
     #[test]
     fn timestamp_has_six_fraction_digits_and_hclog_keys() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.1Z").unwrap().to_utc();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.1Z")
+            .unwrap()
+            .to_utc();
         let mut fields = Map::new();
         fields.insert("tf_rpc".into(), "PlanResourceChange".into());
         let line = format_line(&Level::DEBUG, "provider", "planning", fields, now);
@@ -174,8 +197,15 @@ mod tests {
         };
         assert_eq!(level_from_env("oci", env), LevelFilter::DEBUG);
         assert_eq!(level_from_env("oci", |_| None), LevelFilter::OFF);
-        assert_eq!(level_from_env("oci", |k| (k == "TF_LOG_PROVIDER_OCI").then(|| "warn".into())), LevelFilter::WARN);
-        assert_eq!(level_from_env("oci", |k| (k == "TF_LOG").then(|| "json".into())), LevelFilter::TRACE);
+        assert_eq!(
+            level_from_env("oci", |k| (k == "TF_LOG_PROVIDER_OCI")
+                .then(|| "warn".into())),
+            LevelFilter::WARN
+        );
+        assert_eq!(
+            level_from_env("oci", |k| (k == "TF_LOG").then(|| "json".into())),
+            LevelFilter::TRACE
+        );
     }
 
     #[test]
@@ -195,7 +225,11 @@ mod tests {
         let buf = Buf::default();
         let sub = tracing_subscriber::registry().with(HclogLayer::new("provider", buf.clone()));
         tracing::subscriber::with_default(sub, || {
-            tracing::warn!(tf_resource_type = "oci_identity_auth_token", attempt = 2, "retrying");
+            tracing::warn!(
+                tf_resource_type = "oci_identity_auth_token",
+                attempt = 2,
+                "retrying"
+            );
         });
         let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         let v: Json = serde_json::from_str(out.trim_end()).unwrap();

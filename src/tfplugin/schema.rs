@@ -19,7 +19,10 @@ impl Validator {
         description: impl Into<String>,
         check: impl Fn(&Value) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
-        Validator { description: description.into(), check: Arc::new(check) }
+        Validator {
+            description: description.into(),
+            check: Arc::new(check),
+        }
     }
 
     /// A validator for string values.
@@ -86,7 +89,10 @@ impl Attribute {
     /// A nested attribute: an object (or a list, set or map of objects) of `attributes`.
     /// `Nesting::Group` is not valid here and is treated as `Single`.
     pub fn nested(name: impl Into<String>, nesting: Nesting, attributes: Vec<Attribute>) -> Self {
-        let block = Block { attributes, ..Block::default() };
+        let block = Block {
+            attributes,
+            ..Block::default()
+        };
         let object = block.ty();
         let ty = match nesting {
             Nesting::Single | Nesting::Group => object,
@@ -94,7 +100,10 @@ impl Attribute {
             Nesting::Set => Type::set(object),
             Nesting::Map => Type::map(object),
         };
-        Attribute { nested: Some(NestedAttributes { nesting, block }), ..Attribute::new(name, ty) }
+        Attribute {
+            nested: Some(NestedAttributes { nesting, block }),
+            ..Attribute::new(name, ty)
+        }
     }
     pub fn bool(name: impl Into<String>) -> Self {
         Attribute::new(name, Type::Bool)
@@ -173,7 +182,13 @@ pub struct NestedBlock {
 
 impl NestedBlock {
     pub fn new(type_name: impl Into<String>, nesting: Nesting, block: Block) -> Self {
-        NestedBlock { type_name: type_name.into(), nesting, block, min_items: 0, max_items: 0 }
+        NestedBlock {
+            type_name: type_name.into(),
+            nesting,
+            block,
+            min_items: 0,
+            max_items: 0,
+        }
     }
 
     /// The cty type of this block's value inside its parent object.
@@ -219,8 +234,11 @@ impl Block {
 
     /// The object type of a value of this block.
     pub fn ty(&self) -> Type {
-        let mut attrs: BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut attrs: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for b in &self.blocks {
             attrs.insert(b.type_name.clone(), b.ty());
         }
@@ -275,6 +293,10 @@ pub struct IdentitySchema {
 
 impl IdentitySchema {
     pub fn ty(&self) -> Type {
-        Type::object(self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())))
+        Type::object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone())),
+        )
     }
 }

@@ -49,13 +49,21 @@ impl tonic::transport::server::Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut *self.get_mut().0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut *self.get_mut().0).poll_write(cx, buf)
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -69,12 +77,18 @@ impl AsyncWrite for Conn {
 /// Accepts connections, completes TLS handshakes where configured, and hands them to tonic.
 /// A client that fails the TLS handshake (for instance without Terraform's certificate) is
 /// dropped and never reaches a service.
-fn accept_loop(listener: Arc<Listener>, tls: Option<Arc<rustls::ServerConfig>>) -> ReceiverStream<io::Result<Conn>> {
+fn accept_loop(
+    listener: Arc<Listener>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> ReceiverStream<io::Result<Conn>> {
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
         loop {
             let accepted: io::Result<Box<dyn Io>> = match &*listener {
-                Listener::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Box::new(s) as Box<dyn Io>),
+                Listener::Unix { listener, .. } => listener
+                    .accept()
+                    .await
+                    .map(|(s, _)| Box::new(s) as Box<dyn Io>),
                 Listener::Tcp(l) => l.accept().await.map(|(s, _)| Box::new(s) as Box<dyn Io>),
             };
             let stream = match accepted {
@@ -95,7 +109,9 @@ fn accept_loop(listener: Arc<Listener>, tls: Option<Arc<rustls::ServerConfig>>) 
                     let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
                     let tx = tx.clone();
                     tokio::spawn(async move {
-                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                            .await
+                        {
                             Ok(Ok(tls_stream)) => {
                                 let _ = tx.send(Ok(Conn(Box::new(tls::TlsConn(tls_stream))))).await;
                             }
@@ -170,15 +186,21 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
     let shutdown = Arc::new(Notify::new());
     let stdio_closed = Arc::new(Notify::new());
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
     let router = tonic::transport::Server::builder()
         .add_service(health_service)
-        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(Controller {
-            shutdown: shutdown.clone(),
-            ignore: opts.debug,
+        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(
+            Controller {
+                shutdown: shutdown.clone(),
+                ignore: opts.debug,
+            },
+        ))
+        .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio {
+            closed: stdio_closed.clone(),
         }))
-        .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio { closed: stdio_closed.clone() }))
         .add_service(provider_server(provider));
 
     let incoming = accept_loop(listener.clone(), tls_config);

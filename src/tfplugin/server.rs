@@ -10,13 +10,15 @@ use tokio::sync::{mpsc, watch};
 use tonic::{Request, Response, Status};
 
 use super::convert::{
-    decode_dynamic, diagnostics_to_proto, encode_dynamic, identity_data, path_to_proto, schema_to_proto,
+    decode_dynamic, diagnostics_to_proto, encode_dynamic, identity_data, path_to_proto,
+    schema_to_proto,
 };
 use super::cty::{self, Type, Value};
 use super::diag::Diagnostics;
 use super::framework::{
-    self, ConfigureRequest, CreateRequest, Ctx, DataReadRequest, DataSource, DeleteRequest, ListRequest,
-    ListResource, ListSink, PlanContext, Provider, ReadRequest, Resource, UpdateRequest,
+    self, ConfigureRequest, CreateRequest, Ctx, DataReadRequest, DataSource, DeleteRequest,
+    ListRequest, ListResource, ListSink, PlanContext, Provider, ReadRequest, Resource,
+    UpdateRequest,
 };
 use super::proto::tfplugin6 as pb;
 use super::schema::Schema;
@@ -37,11 +39,21 @@ struct Inner<P: Provider> {
 
 impl<P: Provider> ProviderService<P> {
     pub fn new(provider: P) -> Self {
-        let resources = provider.resources().into_iter().map(|r| (r.type_name(), (r.clone(), r.schema()))).collect();
-        let data_sources =
-            provider.data_sources().into_iter().map(|d| (d.type_name(), (d.clone(), d.schema()))).collect();
-        let list_resources =
-            provider.list_resources().into_iter().map(|l| (l.type_name(), (l.clone(), l.schema()))).collect();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name(), (r.clone(), r.schema())))
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| (d.type_name(), (d.clone(), d.schema())))
+            .collect();
+        let list_resources = provider
+            .list_resources()
+            .into_iter()
+            .map(|l| (l.type_name(), (l.clone(), l.schema())))
+            .collect();
         let (stop, _) = watch::channel(false);
         ProviderService {
             inner: Arc::new(Inner {
@@ -61,26 +73,47 @@ impl<P: Provider> Inner<P> {
         Ctx::new(self.stop.subscribe())
     }
 
-    fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&(Arc<dyn Resource>, Schema)> {
+    fn resource(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&(Arc<dyn Resource>, Schema)> {
         let r = self.resources.get(type_name);
         if r.is_none() {
-            diags.error("Unknown resource type", format!("The provider has no resource type {type_name:?}."));
+            diags.error(
+                "Unknown resource type",
+                format!("The provider has no resource type {type_name:?}."),
+            );
         }
         r
     }
 
-    fn data_source(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&(Arc<dyn DataSource>, Schema)> {
+    fn data_source(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&(Arc<dyn DataSource>, Schema)> {
         let r = self.data_sources.get(type_name);
         if r.is_none() {
-            diags.error("Unknown data source", format!("The provider has no data source {type_name:?}."));
+            diags.error(
+                "Unknown data source",
+                format!("The provider has no data source {type_name:?}."),
+            );
         }
         r
     }
 
-    fn list_resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&(Arc<dyn ListResource>, Schema)> {
+    fn list_resource(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&(Arc<dyn ListResource>, Schema)> {
         let r = self.list_resources.get(type_name);
         if r.is_none() {
-            diags.error("Unknown list resource", format!("The provider has no list resource {type_name:?}."));
+            diags.error(
+                "Unknown list resource",
+                format!("The provider has no list resource {type_name:?}."),
+            );
         }
         r
     }
@@ -95,27 +128,48 @@ impl<P: Provider> Inner<P> {
         Some((framework::identity_from_state(&schema, state), schema.ty()))
     }
 
-    fn identity_proto(&self, type_name: &str, state: &Value, diags: &mut Diagnostics) -> Option<pb::ResourceIdentityData> {
+    fn identity_proto(
+        &self,
+        type_name: &str,
+        state: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::ResourceIdentityData> {
         let (identity, ty) = self.identity_of(type_name, state)?;
         encode_or_diag(&identity, &ty, "identity", diags).map(identity_data)
     }
 }
 
-fn decode_or_diag(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<Value> {
+fn decode_or_diag(
+    dv: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
     match decode_dynamic(dv, ty) {
         Ok(v) => Some(v),
         Err(e) => {
-            diags.error(format!("Invalid {what}"), format!("Terraform sent a {what} the provider cannot decode: {e}."));
+            diags.error(
+                format!("Invalid {what}"),
+                format!("Terraform sent a {what} the provider cannot decode: {e}."),
+            );
             None
         }
     }
 }
 
-fn encode_or_diag(v: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+fn encode_or_diag(
+    v: &Value,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
     match encode_dynamic(v, ty) {
         Ok(dv) => Some(dv),
         Err(e) => {
-            diags.provider_bug(format!("Invalid {what}"), format!("The provider produced a {what} it cannot encode: {e}."));
+            diags.provider_bug(
+                format!("Invalid {what}"),
+                format!("The provider produced a {what} it cannot encode: {e}."),
+            );
             None
         }
     }
@@ -125,7 +179,9 @@ fn encode_or_diag(v: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> 
 fn unknowns_to_null(v: &mut Value) {
     match v {
         Value::Unknown => *v = Value::Null,
-        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs.iter_mut().for_each(unknowns_to_null),
+        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => {
+            xs.iter_mut().for_each(unknowns_to_null)
+        }
         Value::Map(m) | Value::Object(m) => m.values_mut().for_each(unknowns_to_null),
         Value::Dynamic(_, x) => unknowns_to_null(x),
         _ => {}
@@ -142,8 +198,12 @@ fn prune_to_type(v: &mut serde_json::Value, ty: &Type) {
                 prune_to_type(x, &attrs[k]);
             }
         }
-        (serde_json::Value::Array(xs), Type::List(t) | Type::Set(t)) => xs.iter_mut().for_each(|x| prune_to_type(x, t)),
-        (serde_json::Value::Object(m), Type::Map(t)) => m.values_mut().for_each(|x| prune_to_type(x, t)),
+        (serde_json::Value::Array(xs), Type::List(t) | Type::Set(t)) => {
+            xs.iter_mut().for_each(|x| prune_to_type(x, t))
+        }
+        (serde_json::Value::Object(m), Type::Map(t)) => {
+            m.values_mut().for_each(|x| prune_to_type(x, t))
+        }
         _ => {}
     }
 }
@@ -159,16 +219,26 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let i = &self.inner;
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(server_capabilities()),
-            resources: i.resources.keys().map(|t| pb::get_metadata::ResourceMetadata { type_name: t.to_string() }).collect(),
+            resources: i
+                .resources
+                .keys()
+                .map(|t| pb::get_metadata::ResourceMetadata {
+                    type_name: t.to_string(),
+                })
+                .collect(),
             data_sources: i
                 .data_sources
                 .keys()
-                .map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.to_string() })
+                .map(|t| pb::get_metadata::DataSourceMetadata {
+                    type_name: t.to_string(),
+                })
                 .collect(),
             list_resources: i
                 .list_resources
                 .keys()
-                .map(|t| pb::get_metadata::ListResourceMetadata { type_name: t.to_string() })
+                .map(|t| pb::get_metadata::ListResourceMetadata {
+                    type_name: t.to_string(),
+                })
                 .collect(),
             ..Default::default()
         }))
@@ -181,8 +251,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let i = &self.inner;
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&i.provider_schema)),
-            resource_schemas: i.resources.iter().map(|(k, (_, s))| (k.to_string(), schema_to_proto(s))).collect(),
-            data_source_schemas: i.data_sources.iter().map(|(k, (_, s))| (k.to_string(), schema_to_proto(s))).collect(),
+            resource_schemas: i
+                .resources
+                .iter()
+                .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
+                .collect(),
+            data_source_schemas: i
+                .data_sources
+                .iter()
+                .map(|(k, (_, s))| (k.to_string(), schema_to_proto(s)))
+                .collect(),
             list_resource_schemas: i
                 .list_resources
                 .iter()
@@ -201,9 +279,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             .inner
             .resources
             .iter()
-            .filter_map(|(k, (r, _))| r.identity_schema().map(|s| (k.to_string(), super::convert::identity_schema_to_proto(&s))))
+            .filter_map(|(k, (r, _))| {
+                r.identity_schema()
+                    .map(|s| (k.to_string(), super::convert::identity_schema_to_proto(&s)))
+            })
             .collect();
-        Ok(Response::new(pb::get_resource_identity_schemas::Response { identity_schemas, diagnostics: vec![] }))
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas,
+            diagnostics: vec![],
+        }))
     }
 
     async fn upgrade_resource_identity(
@@ -215,12 +299,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut upgraded_identity = None;
         if let Some((res, _)) = self.inner.resource(&req.type_name, &mut diags) {
             match res.identity_schema() {
-                None => diags.error("Identity not supported", format!("{} has no identity.", req.type_name)),
+                None => diags.error(
+                    "Identity not supported",
+                    format!("{} has no identity.", req.type_name),
+                ),
                 Some(schema) => {
                     let raw = req.raw_identity.map(|r| r.json).unwrap_or_default();
                     match cty::json::decode(&raw, &schema.ty()) {
-                        Ok(v) => upgraded_identity = encode_or_diag(&v, &schema.ty(), "identity", &mut diags).map(identity_data),
-                        Err(e) => diags.error("Invalid stored identity", format!("The stored identity cannot be read: {e}.")),
+                        Ok(v) => {
+                            upgraded_identity =
+                                encode_or_diag(&v, &schema.ty(), "identity", &mut diags)
+                                    .map(identity_data)
+                        }
+                        Err(e) => diags.error(
+                            "Invalid stored identity",
+                            format!("The stored identity cannot be read: {e}."),
+                        ),
                     }
                 }
             }
@@ -238,11 +332,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         let schema = &self.inner.provider_schema;
-        if let Some(config) = decode_or_diag(req.config.as_ref(), &schema.ty(), "provider configuration", &mut diags) {
-            framework::validate_block(&schema.block, &config, &cty::AttributePath::root(), &mut diags);
+        if let Some(config) = decode_or_diag(
+            req.config.as_ref(),
+            &schema.ty(),
+            "provider configuration",
+            &mut diags,
+        ) {
+            framework::validate_block(
+                &schema.block,
+                &config,
+                &cty::AttributePath::root(),
+                &mut diags,
+            );
             self.inner.provider.validate_config(&config, &mut diags);
         }
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diagnostics_to_proto(&diags) }))
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        }))
     }
 
     async fn validate_resource_config(
@@ -252,12 +358,24 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
-            if let Some(config) = decode_or_diag(req.config.as_ref(), &schema.ty(), "configuration", &mut diags) {
-                framework::validate_block(&schema.block, &config, &cty::AttributePath::root(), &mut diags);
+            if let Some(config) = decode_or_diag(
+                req.config.as_ref(),
+                &schema.ty(),
+                "configuration",
+                &mut diags,
+            ) {
+                framework::validate_block(
+                    &schema.block,
+                    &config,
+                    &cty::AttributePath::root(),
+                    &mut diags,
+                );
                 res.validate_config(&config, &mut diags);
             }
         }
-        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: diagnostics_to_proto(&diags) }))
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -267,12 +385,24 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         if let Some((ds, schema)) = self.inner.data_source(&req.type_name, &mut diags) {
-            if let Some(config) = decode_or_diag(req.config.as_ref(), &schema.ty(), "configuration", &mut diags) {
-                framework::validate_block(&schema.block, &config, &cty::AttributePath::root(), &mut diags);
+            if let Some(config) = decode_or_diag(
+                req.config.as_ref(),
+                &schema.ty(),
+                "configuration",
+                &mut diags,
+            ) {
+                framework::validate_block(
+                    &schema.block,
+                    &config,
+                    &cty::AttributePath::root(),
+                    &mut diags,
+                );
                 ds.validate_config(&config, &mut diags);
             }
         }
-        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics: diagnostics_to_proto(&diags) }))
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        }))
     }
 
     async fn validate_list_resource_config(
@@ -282,12 +412,24 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         if let Some((lr, schema)) = self.inner.list_resource(&req.type_name, &mut diags) {
-            if let Some(config) = decode_or_diag(req.config.as_ref(), &schema.ty(), "list configuration", &mut diags) {
-                framework::validate_block(&schema.block, &config, &cty::AttributePath::root(), &mut diags);
+            if let Some(config) = decode_or_diag(
+                req.config.as_ref(),
+                &schema.ty(),
+                "list configuration",
+                &mut diags,
+            ) {
+                framework::validate_block(
+                    &schema.block,
+                    &config,
+                    &cty::AttributePath::root(),
+                    &mut diags,
+                );
                 lr.validate_config(&config, &mut diags);
             }
         }
-        Ok(Response::new(pb::validate_list_resource_config::Response { diagnostics: diagnostics_to_proto(&diags) }))
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        }))
     }
 
     async fn configure_provider(
@@ -297,15 +439,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         let schema = &self.inner.provider_schema;
-        if let Some(config) = decode_or_diag(req.config.as_ref(), &schema.ty(), "provider configuration", &mut diags) {
+        if let Some(config) = decode_or_diag(
+            req.config.as_ref(),
+            &schema.ty(),
+            "provider configuration",
+            &mut diags,
+        ) {
             let d = self
                 .inner
                 .provider
-                .configure(ConfigureRequest { config, terraform_version: req.terraform_version })
+                .configure(ConfigureRequest {
+                    config,
+                    terraform_version: req.terraform_version,
+                })
                 .await;
             diags.extend(d);
         }
-        Ok(Response::new(pb::configure_provider::Response { diagnostics: diagnostics_to_proto(&diags) }))
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diagnostics_to_proto(&diags),
+        }))
     }
 
     async fn stop_provider(
@@ -314,7 +466,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
         tracing::info!(tf_rpc = "StopProvider", "cancelling in-flight work");
         self.inner.stop.send_replace(true);
-        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -354,7 +508,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 };
                 match value {
                     Ok(v) => upgraded_state = encode_or_diag(&v, &ty, "state", &mut diags),
-                    Err(e) => diags.error("Invalid stored state", format!("The stored state cannot be read: {e}.")),
+                    Err(e) => diags.error(
+                        "Invalid stored state",
+                        format!("The stored state cannot be read: {e}."),
+                    ),
                 }
             }
         }
@@ -371,18 +528,34 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         tracing::debug!(tf_rpc = "ReadResource", tf_type_name = %req.type_name, "handling ReadResource");
         let mut diags = Diagnostics::new();
-        let mut resp = pb::read_resource::Response { private: req.private.clone(), ..Default::default() };
+        let mut resp = pb::read_resource::Response {
+            private: req.private.clone(),
+            ..Default::default()
+        };
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
             let ty = schema.ty();
-            if let Some(state) = decode_or_diag(req.current_state.as_ref(), &ty, "state", &mut diags) {
-                let out = res.read(ReadRequest { state: state.clone(), private: req.private, ctx: self.inner.ctx() }).await;
+            if let Some(state) =
+                decode_or_diag(req.current_state.as_ref(), &ty, "state", &mut diags)
+            {
+                let out = res
+                    .read(ReadRequest {
+                        state: state.clone(),
+                        private: req.private,
+                        ctx: self.inner.ctx(),
+                    })
+                    .await;
                 diags.extend(out.diagnostics);
                 let mut new_state = out.state;
                 if !new_state.is_wholly_known() {
-                    diags.provider_bug("Unknown values after read", "The provider returned unknown values from a read.");
+                    diags.provider_bug(
+                        "Unknown values after read",
+                        "The provider returned unknown values from a read.",
+                    );
                     unknowns_to_null(&mut new_state);
                 }
-                resp.new_identity = self.inner.identity_proto(&req.type_name, &new_state, &mut diags);
+                resp.new_identity =
+                    self.inner
+                        .identity_proto(&req.type_name, &new_state, &mut diags);
                 resp.new_state = encode_or_diag(&new_state, &ty, "state", &mut diags);
                 resp.private = out.private;
             }
@@ -398,17 +571,31 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         tracing::debug!(tf_rpc = "PlanResourceChange", tf_type_name = %req.type_name, "handling PlanResourceChange");
         let mut diags = Diagnostics::new();
-        let mut resp =
-            pb::plan_resource_change::Response { planned_private: req.prior_private.clone(), ..Default::default() };
+        let mut resp = pb::plan_resource_change::Response {
+            planned_private: req.prior_private.clone(),
+            ..Default::default()
+        };
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
             let ty = schema.ty();
             let prior = decode_or_diag(req.prior_state.as_ref(), &ty, "prior state", &mut diags);
             let config = decode_or_diag(req.config.as_ref(), &ty, "configuration", &mut diags);
-            let proposed = decode_or_diag(req.proposed_new_state.as_ref(), &ty, "proposed state", &mut diags);
+            let proposed = decode_or_diag(
+                req.proposed_new_state.as_ref(),
+                &ty,
+                "proposed state",
+                &mut diags,
+            );
             if let (Some(prior), Some(config), Some(proposed)) = (prior, config, proposed) {
                 let mut plan = framework::plan(schema, &prior, &config, &proposed);
                 if !plan.planned.is_null() {
-                    res.modify_plan(&PlanContext { prior: &prior, config: &config }, &mut plan.planned, &mut diags);
+                    res.modify_plan(
+                        &PlanContext {
+                            prior: &prior,
+                            config: &config,
+                        },
+                        &mut plan.planned,
+                        &mut diags,
+                    );
                 }
                 resp.requires_replace = plan.requires_replace.iter().map(path_to_proto).collect();
                 // Identity is decided at apply on create and replace: plan none rather than a
@@ -416,9 +603,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 let identity = self.inner.identity_of(&req.type_name, &plan.planned);
                 let replacing = !plan.requires_replace.is_empty();
                 if !replacing && identity.as_ref().is_some_and(|(v, _)| v.is_wholly_known()) {
-                    resp.planned_identity = self.inner.identity_proto(&req.type_name, &plan.planned, &mut diags);
+                    resp.planned_identity =
+                        self.inner
+                            .identity_proto(&req.type_name, &plan.planned, &mut diags);
                 }
-                resp.planned_state = encode_or_diag(&plan.planned, &ty, "planned state", &mut diags);
+                resp.planned_state =
+                    encode_or_diag(&plan.planned, &ty, "planned state", &mut diags);
             }
         }
         resp.diagnostics = diagnostics_to_proto(&diags);
@@ -432,25 +622,49 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         tracing::debug!(tf_rpc = "ApplyResourceChange", tf_type_name = %req.type_name, "handling ApplyResourceChange");
         let mut diags = Diagnostics::new();
-        let mut resp = pb::apply_resource_change::Response { private: req.planned_private.clone(), ..Default::default() };
+        let mut resp = pb::apply_resource_change::Response {
+            private: req.planned_private.clone(),
+            ..Default::default()
+        };
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
             let ty = schema.ty();
             let prior = decode_or_diag(req.prior_state.as_ref(), &ty, "prior state", &mut diags);
-            let planned = decode_or_diag(req.planned_state.as_ref(), &ty, "planned state", &mut diags);
+            let planned =
+                decode_or_diag(req.planned_state.as_ref(), &ty, "planned state", &mut diags);
             let config = decode_or_diag(req.config.as_ref(), &ty, "configuration", &mut diags);
             if let (Some(prior), Some(planned), Some(config)) = (prior, planned, config) {
                 let ctx = self.inner.ctx();
                 let new_state = if planned.is_null() {
-                    let d = res.delete(DeleteRequest { prior: prior.clone(), ctx }).await;
+                    let d = res
+                        .delete(DeleteRequest {
+                            prior: prior.clone(),
+                            ctx,
+                        })
+                        .await;
                     let failed = d.has_errors();
                     diags.extend(d);
                     // A failed delete keeps the object in state.
-                    if failed { prior } else { Value::Null }
+                    if failed {
+                        prior
+                    } else {
+                        Value::Null
+                    }
                 } else {
                     let out = if prior.is_null() {
-                        res.create(CreateRequest { config, planned, ctx }).await
+                        res.create(CreateRequest {
+                            config,
+                            planned,
+                            ctx,
+                        })
+                        .await
                     } else {
-                        res.update(UpdateRequest { config, planned, prior, ctx }).await
+                        res.update(UpdateRequest {
+                            config,
+                            planned,
+                            prior,
+                            ctx,
+                        })
+                        .await
                     };
                     diags.extend(out.diagnostics);
                     if let Some(private) = out.private {
@@ -459,13 +673,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     let mut state = out.state;
                     if !state.is_wholly_known() {
                         if !diags.has_errors() {
-                            diags.provider_bug("Unknown values after apply", "The provider left values unknown after apply.");
+                            diags.provider_bug(
+                                "Unknown values after apply",
+                                "The provider left values unknown after apply.",
+                            );
                         }
                         unknowns_to_null(&mut state);
                     }
                     state
                 };
-                resp.new_identity = self.inner.identity_proto(&req.type_name, &new_state, &mut diags);
+                resp.new_identity =
+                    self.inner
+                        .identity_proto(&req.type_name, &new_state, &mut diags);
                 resp.new_state = encode_or_diag(&new_state, &ty, "new state", &mut diags);
             }
         }
@@ -485,23 +704,35 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let identity_dv = req.identity.as_ref().and_then(|i| i.identity_data.as_ref());
             let state = match (res.identity_schema(), identity_dv) {
                 (Some(id_schema), Some(dv)) if req.id.is_empty() => {
-                    decode_or_diag(Some(dv), &id_schema.ty(), "identity", &mut diags).and_then(|identity| {
-                        let missing: Vec<_> = id_schema
-                            .attributes
-                            .iter()
-                            .filter(|a| a.required_for_import && identity.get(&a.name).is_null())
-                            .map(|a| a.name.clone())
-                            .collect();
-                        if missing.is_empty() {
-                            Some(framework::state_from_identity(schema, &id_schema, &identity))
-                        } else {
-                            diags.error("Incomplete identity", format!("The identity is missing {}.", missing.join(", ")));
-                            None
-                        }
-                    })
+                    decode_or_diag(Some(dv), &id_schema.ty(), "identity", &mut diags).and_then(
+                        |identity| {
+                            let missing: Vec<_> = id_schema
+                                .attributes
+                                .iter()
+                                .filter(|a| {
+                                    a.required_for_import && identity.get(&a.name).is_null()
+                                })
+                                .map(|a| a.name.clone())
+                                .collect();
+                            if missing.is_empty() {
+                                Some(framework::state_from_identity(
+                                    schema, &id_schema, &identity,
+                                ))
+                            } else {
+                                diags.error(
+                                    "Incomplete identity",
+                                    format!("The identity is missing {}.", missing.join(", ")),
+                                );
+                                None
+                            }
+                        },
+                    )
                 }
                 (None, Some(_)) if req.id.is_empty() => {
-                    diags.error("Import by identity not supported", format!("{} has no identity.", req.type_name));
+                    diags.error(
+                        "Import by identity not supported",
+                        format!("{} has no identity.", req.type_name),
+                    );
                     None
                 }
                 _ => match res.import_id(&req.id) {
@@ -513,8 +744,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 },
             };
             if let Some(state) = state {
-                let identity = self.inner.identity_proto(&req.type_name, &state, &mut diags);
-                if let Some(dv) = encode_or_diag(&state, &schema.ty(), "imported state", &mut diags) {
+                let identity = self
+                    .inner
+                    .identity_proto(&req.type_name, &state, &mut diags);
+                if let Some(dv) = encode_or_diag(&state, &schema.ty(), "imported state", &mut diags)
+                {
                     imported_resources.push(pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
                         state: Some(dv),
@@ -541,8 +775,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut resp = pb::read_data_source::Response::default();
         if let Some((ds, schema)) = self.inner.data_source(&req.type_name, &mut diags) {
             let ty = schema.ty();
-            if let Some(config) = decode_or_diag(req.config.as_ref(), &ty, "configuration", &mut diags) {
-                let out = ds.read(DataReadRequest { config, ctx: self.inner.ctx() }).await;
+            if let Some(config) =
+                decode_or_diag(req.config.as_ref(), &ty, "configuration", &mut diags)
+            {
+                let out = ds
+                    .read(DataReadRequest {
+                        config,
+                        ctx: self.inner.ctx(),
+                    })
+                    .await;
                 diags.extend(out.diagnostics);
                 if !out.state.is_null() {
                     let mut state = out.state;
@@ -564,24 +805,39 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let (tx, mut rx) = mpsc::channel::<Result<pb::list_resource::Event, Status>>(16);
         tokio::spawn(async move {
             let mut diags = Diagnostics::new();
-            let Some((lr, schema)) = inner.list_resource(&req.type_name, &mut diags).cloned() else {
+            let Some((lr, schema)) = inner.list_resource(&req.type_name, &mut diags).cloned()
+            else {
                 let _ = tx.send(Ok(error_event(&diags))).await;
                 return;
             };
-            let Some((res, res_schema)) = inner.resources.get(req.type_name.as_str()).cloned() else {
-                diags.error("No managed resource for list", format!("{} is not a managed resource type.", req.type_name));
+            let Some((res, res_schema)) = inner.resources.get(req.type_name.as_str()).cloned()
+            else {
+                diags.error(
+                    "No managed resource for list",
+                    format!("{} is not a managed resource type.", req.type_name),
+                );
                 let _ = tx.send(Ok(error_event(&diags))).await;
                 return;
             };
-            let Some(config) = decode_or_diag(req.config.as_ref(), &schema.ty(), "list configuration", &mut diags) else {
+            let Some(config) = decode_or_diag(
+                req.config.as_ref(),
+                &schema.ty(),
+                "list configuration",
+                &mut diags,
+            ) else {
                 let _ = tx.send(Ok(error_event(&diags))).await;
                 return;
             };
             let limit = if req.limit > 0 { req.limit } else { i64::MAX };
             let (item_tx, mut item_rx) = mpsc::channel(16);
-            let list_req =
-                ListRequest { config, include_resource: req.include_resource_object, limit, ctx: inner.ctx() };
-            let producer = tokio::spawn(async move { lr.list(list_req, ListSink::new(item_tx)).await });
+            let list_req = ListRequest {
+                config,
+                include_resource: req.include_resource_object,
+                limit,
+                ctx: inner.ctx(),
+            };
+            let producer =
+                tokio::spawn(async move { lr.list(list_req, ListSink::new(item_tx)).await });
             let res_ty = res_schema.ty();
             let mut sent = 0i64;
             while let Some(item) = item_rx.recv().await {
@@ -631,7 +887,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 }
 
 fn error_event(diags: &Diagnostics) -> pb::list_resource::Event {
-    pb::list_resource::Event { diagnostic: diagnostics_to_proto(diags), ..Default::default() }
+    pb::list_resource::Event {
+        diagnostic: diagnostics_to_proto(diags),
+        ..Default::default()
+    }
 }
 
 fn server_capabilities() -> pb::ServerCapabilities {
@@ -644,7 +903,9 @@ fn server_capabilities() -> pb::ServerCapabilities {
 }
 
 /// Wraps the service with the message limits Terraform needs.
-pub fn provider_server<P: Provider>(provider: P) -> pb::provider_server::ProviderServer<ProviderService<P>> {
+pub fn provider_server<P: Provider>(
+    provider: P,
+) -> pb::provider_server::ProviderServer<ProviderService<P>> {
     const MAX: usize = 256 << 20;
     pb::provider_server::ProviderServer::new(ProviderService::new(provider))
         .max_decoding_message_size(MAX)

@@ -29,7 +29,10 @@ pub fn terraform_bin() -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else if std::env::var_os("CI").is_some() {
-        panic!("Terraform not found at {}: run scripts/setup-tools.sh", p.display());
+        panic!(
+            "Terraform not found at {}: run scripts/setup-tools.sh",
+            p.display()
+        );
     } else {
         eprintln!("skipping: Terraform not installed (run scripts/setup-tools.sh)");
         None
@@ -52,7 +55,11 @@ pub struct Tf {
 
 impl Tf {
     pub fn ok(&self) -> &Self {
-        assert_eq!(self.code, 0, "terraform failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "terraform failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
     pub fn all(&self) -> String {
@@ -64,8 +71,16 @@ impl Env {
     pub async fn start(opts: MockOptions) -> Option<Env> {
         let terraform = terraform_bin()?;
         let dir = tempfile::tempdir().unwrap();
-        let mock = mock::start(MockOptions { data_dir: dir.path().join("mock"), ..opts }).await.unwrap();
-        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-oci")).parent().unwrap().to_path_buf();
+        let mock = mock::start(MockOptions {
+            data_dir: dir.path().join("mock"),
+            ..opts
+        })
+        .await
+        .unwrap();
+        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-oci"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
         std::fs::write(
             dir.path().join("cli.tfrc"),
             format!(
@@ -75,11 +90,20 @@ impl Env {
         )
         .unwrap();
         std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        Some(Env { mock, terraform, dir, extra_env: Vec::new() })
+        Some(Env {
+            mock,
+            terraform,
+            dir,
+            extra_env: Vec::new(),
+        })
     }
 
     pub async fn with_users(n: usize) -> Option<Env> {
-        Env::start(MockOptions { users: n, ..Default::default() }).await
+        Env::start(MockOptions {
+            users: n,
+            ..Default::default()
+        })
+        .await
     }
 
     pub fn work(&self) -> PathBuf {
@@ -92,12 +116,18 @@ impl Env {
 
     /// Writes `main.tf` (the provider block plus `body`).
     pub fn config(&self, body: &str) {
-        std::fs::write(self.work().join("main.tf"), format!("{PROVIDER_BLOCK}\n{body}")).unwrap();
+        std::fs::write(
+            self.work().join("main.tf"),
+            format!("{PROVIDER_BLOCK}\n{body}"),
+        )
+        .unwrap();
     }
 
     /// Copies a file from `examples/` into the work directory.
     pub fn copy_example(&self, rel: &str) {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(rel);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(rel);
         let name = src.file_name().unwrap().to_owned();
         std::fs::copy(&src, self.work().join(name)).unwrap();
     }
@@ -114,14 +144,21 @@ impl Env {
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")
             .env("OCI_CONFIG_FILE", &self.mock.config_file)
-            .env("CLIENT_HOST_OVERRIDES", format!("oci_identity.IdentityClient={}", self.mock.endpoint))
+            .env(
+                "CLIENT_HOST_OVERRIDES",
+                format!("oci_identity.IdentityClient={}", self.mock.endpoint),
+            )
             .env_remove("TF_LOG")
             .env_remove("OCI_CLI_CONFIG_FILE")
             .kill_on_drop(true);
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }
-        let Output { status, stdout, stderr } = cmd.output().await.unwrap();
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = cmd.output().await.unwrap();
         Tf {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -130,12 +167,14 @@ impl Env {
     }
 
     pub async fn apply(&self) -> Tf {
-        self.tf(&["apply", "-auto-approve", "-input=false", "-no-color"]).await
+        self.tf(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            .await
     }
 
     /// `plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error.
     pub async fn plan(&self) -> Tf {
-        self.tf(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]).await
+        self.tf(&["plan", "-input=false", "-no-color", "-detailed-exitcode"])
+            .await
     }
 
     pub async fn assert_empty_plan(&self) {
@@ -153,8 +192,13 @@ impl Env {
     /// The attribute values of one resource instance in state (None if absent).
     pub async fn resource(&self, address: &str) -> Option<Json> {
         let state = self.state().await;
-        let resources = state["values"]["root_module"]["resources"].as_array()?.clone();
-        resources.into_iter().find(|r| r["address"] == address).map(|r| r["values"].clone())
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()?
+            .clone();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
     }
 
     pub fn stats(&self) -> Json {

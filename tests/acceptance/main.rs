@@ -20,7 +20,9 @@ macro_rules! env_or_skip {
 }
 
 fn list_count(stats: &Json) -> u64 {
-    stats["requests"]["ListAuthTokens"]["total"].as_u64().unwrap_or(0)
+    stats["requests"]["ListAuthTokens"]["total"]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,7 +30,10 @@ async fn create_then_empty_plan() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", env.user(0), "ci token"));
     env.apply().await.ok();
-    let t = env.resource("oci_identity_auth_token.t").await.expect("in state");
+    let t = env
+        .resource("oci_identity_auth_token.t")
+        .await
+        .expect("in state");
     assert!(t["id"].as_str().unwrap().starts_with("ocid1.credential."));
     assert_eq!(t["state"], "ACTIVE");
     assert_eq!(t["description"], "ci token");
@@ -48,8 +53,15 @@ async fn token_is_masked_in_plan_output_and_present_in_state() {
     let t = env.resource("oci_identity_auth_token.t").await.unwrap();
     let secret = t["token"].as_str().expect("token in state").to_string();
     assert!(secret.len() >= 10);
-    assert!(!applied.all().contains(&secret), "the secret must not be printed by apply");
-    assert!(applied.stdout.contains("tok = <sensitive>"), "{}", applied.stdout);
+    assert!(
+        !applied.all().contains(&secret),
+        "the secret must not be printed by apply"
+    );
+    assert!(
+        applied.stdout.contains("tok = <sensitive>"),
+        "{}",
+        applied.stdout
+    );
 
     // A description change plans only the description; the token stays masked.
     env.config(&format!(
@@ -59,12 +71,25 @@ async fn token_is_masked_in_plan_output_and_present_in_state() {
     let plan = env.plan().await;
     assert_eq!(plan.code, 2, "{}", plan.all());
     assert!(!plan.all().contains(&secret));
-    assert!(!plan.stdout.contains("known after apply"), "only the description changes:\n{}", plan.all());
-    let show = env.tf(&["state", "show", "-no-color", "oci_identity_auth_token.t"]).await;
+    assert!(
+        !plan.stdout.contains("known after apply"),
+        "only the description changes:\n{}",
+        plan.all()
+    );
+    let show = env
+        .tf(&["state", "show", "-no-color", "oci_identity_auth_token.t"])
+        .await;
     assert!(!show.all().contains(&secret));
-    assert!(show.stdout.contains("token") && show.stdout.contains("(sensitive value)"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("token") && show.stdout.contains("(sensitive value)"),
+        "{}",
+        show.stdout
+    );
     let state = env.state().await;
-    assert_eq!(state["values"]["root_module"]["resources"][0]["sensitive_values"]["token"], true);
+    assert_eq!(
+        state["values"]["root_module"]["resources"][0]["sensitive_values"]["token"],
+        true
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +101,11 @@ async fn description_update_is_in_place() {
 
     env.config(&token_block("t", env.user(0), ""));
     let plan = env.plan().await;
-    assert!(plan.stdout.contains("1 to change, 0 to destroy"), "{}", plan.all());
+    assert!(
+        plan.stdout.contains("1 to change, 0 to destroy"),
+        "{}",
+        plan.all()
+    );
     env.apply().await.ok();
     let after = env.resource("oci_identity_auth_token.t").await.unwrap();
     assert_eq!(after["id"], before["id"], "same token");
@@ -102,17 +131,34 @@ async fn user_change_replaces() {
     let after = env.resource("oci_identity_auth_token.t").await.unwrap();
     assert_ne!(after["id"], before["id"]);
     assert_eq!(after["user_id"], env.user(1));
-    assert!(env.client().list_auth_tokens(env.user(0)).await.unwrap().is_empty());
+    assert!(env
+        .client()
+        .list_auth_tokens(env.user(0))
+        .await
+        .unwrap()
+        .is_empty());
     env.assert_empty_plan().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_by_id_then_empty_plan() {
     let env = env_or_skip!(Env::with_users(1));
-    let created = env.client().create_auth_token(env.user(0), "made elsewhere").await.unwrap();
+    let created = env
+        .client()
+        .create_auth_token(env.user(0), "made elsewhere")
+        .await
+        .unwrap();
     env.config(&token_block("t", env.user(0), "made elsewhere"));
     let id = format!("users/{}/authTokens/{}", env.user(0), created.id);
-    env.tf(&["import", "-input=false", "-no-color", "oci_identity_auth_token.t", &id]).await.ok();
+    env.tf(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "oci_identity_auth_token.t",
+        &id,
+    ])
+    .await
+    .ok();
     let t = env.resource("oci_identity_auth_token.t").await.unwrap();
     assert_eq!(t["id"], created.id.as_str());
     assert_eq!(t["state"], "ACTIVE");
@@ -120,16 +166,34 @@ async fn import_by_id_then_empty_plan() {
     env.assert_empty_plan().await;
 
     // A malformed ID is a clear error.
-    env.tf(&["state", "rm", "-no-color", "oci_identity_auth_token.t"]).await.ok();
-    let bad = env.tf(&["import", "-input=false", "-no-color", "oci_identity_auth_token.t", &created.id]).await;
+    env.tf(&["state", "rm", "-no-color", "oci_identity_auth_token.t"])
+        .await
+        .ok();
+    let bad = env
+        .tf(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "oci_identity_auth_token.t",
+            &created.id,
+        ])
+        .await;
     assert_ne!(bad.code, 0);
-    assert!(bad.all().contains("is not an auth token import ID"), "{}", bad.all());
+    assert!(
+        bad.all().contains("is not an auth token import ID"),
+        "{}",
+        bad.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_by_identity_then_empty_plan() {
     let env = env_or_skip!(Env::with_users(1));
-    let created = env.client().create_auth_token(env.user(0), "by identity").await.unwrap();
+    let created = env
+        .client()
+        .create_auth_token(env.user(0), "by identity")
+        .await
+        .unwrap();
     env.config(&format!(
         "{}\nimport {{\n  to = oci_identity_auth_token.t\n  identity = {{\n    user_id = \"{}\"\n    id      = \"{}\"\n  }}\n}}\n",
         token_block("t", env.user(0), "by identity"),
@@ -137,7 +201,12 @@ async fn import_by_identity_then_empty_plan() {
         created.id
     ));
     let plan = env.plan().await;
-    assert!(plan.stdout.contains("1 to import, 0 to add, 0 to change, 0 to destroy"), "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.all()
+    );
     env.apply().await.ok();
     let t = env.resource("oci_identity_auth_token.t").await.unwrap();
     assert_eq!(t["id"], created.id.as_str());
@@ -154,10 +223,17 @@ async fn token_deleted_out_of_band_is_recreated() {
     env.config(&token_block("t", env.user(0), "fragile"));
     env.apply().await.ok();
     let before = env.resource("oci_identity_auth_token.t").await.unwrap();
-    env.client().delete_auth_token(env.user(0), before["id"].as_str().unwrap()).await.unwrap();
+    env.client()
+        .delete_auth_token(env.user(0), before["id"].as_str().unwrap())
+        .await
+        .unwrap();
     let plan = env.plan().await;
     assert_eq!(plan.code, 2);
-    assert!(plan.stdout.contains("1 to add, 0 to change, 0 to destroy"), "{}", plan.all());
+    assert!(
+        plan.stdout.contains("1 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.all()
+    );
     env.apply().await.ok();
     let after = env.resource("oci_identity_auth_token.t").await.unwrap();
     assert_ne!(after["id"], before["id"]);
@@ -171,10 +247,17 @@ async fn description_changed_out_of_band_is_corrected() {
     env.apply().await.ok();
     let t = env.resource("oci_identity_auth_token.t").await.unwrap();
     let id = t["id"].as_str().unwrap().to_string();
-    env.client().update_auth_token(env.user(0), &id, "tampered").await.unwrap();
+    env.client()
+        .update_auth_token(env.user(0), &id, "tampered")
+        .await
+        .unwrap();
     let plan = env.plan().await;
     assert_eq!(plan.code, 2);
-    assert!(plan.stdout.contains("\"tampered\" -> \"wanted\""), "{}", plan.all());
+    assert!(
+        plan.stdout.contains("\"tampered\" -> \"wanted\""),
+        "{}",
+        plan.all()
+    );
     env.apply().await.ok();
     let tokens = env.client().list_auth_tokens(env.user(0)).await.unwrap();
     assert_eq!(tokens.len(), 1);
@@ -186,26 +269,58 @@ async fn description_changed_out_of_band_is_corrected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroy_leaves_no_token() {
     let env = env_or_skip!(Env::with_users(1));
-    env.config(&format!("{}{}", token_block("a", env.user(0), "one"), token_block("b", env.user(0), "two")));
+    env.config(&format!(
+        "{}{}",
+        token_block("a", env.user(0), "one"),
+        token_block("b", env.user(0), "two")
+    ));
     env.apply().await.ok();
-    assert_eq!(env.client().list_auth_tokens(env.user(0)).await.unwrap().len(), 2);
-    env.tf(&["destroy", "-auto-approve", "-input=false", "-no-color"]).await.ok();
-    assert!(env.client().list_auth_tokens(env.user(0)).await.unwrap().is_empty());
+    assert_eq!(
+        env.client()
+            .list_auth_tokens(env.user(0))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    env.tf(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .await
+        .ok();
+    assert!(env
+        .client()
+        .list_auth_tokens(env.user(0))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(env.stats()["live_tokens"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn third_token_fails_with_limit_and_state_stays_consistent() {
     let env = env_or_skip!(Env::with_users(1));
-    let blocks: String = ["a", "b", "c"].iter().map(|n| token_block(n, env.user(0), n)).collect();
+    let blocks: String = ["a", "b", "c"]
+        .iter()
+        .map(|n| token_block(n, env.user(0), n))
+        .collect();
     env.config(&blocks);
-    let out = env.tf(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=1"]).await;
+    let out = env
+        .tf(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=1",
+        ])
+        .await;
     assert_ne!(out.code, 0);
     let all = out.all();
     assert!(all.contains("LimitExceeded"), "{all}");
     assert!(all.contains("at most 2 auth tokens"), "{all}");
     let state = env.state().await;
-    let in_state = state["values"]["root_module"]["resources"].as_array().map(|r| r.len()).unwrap_or(0);
+    let in_state = state["values"]["root_module"]["resources"]
+        .as_array()
+        .map(|r| r.len())
+        .unwrap_or(0);
     let remote = env.client().list_auth_tokens(env.user(0)).await.unwrap();
     assert_eq!(in_state, 2, "the two created tokens are in state");
     assert_eq!(remote.len(), 2, "no orphan, no extra token");
@@ -227,14 +342,21 @@ async fn unknown_user_fails_with_a_clear_message() {
 async fn bad_key_fails_with_a_clear_message() {
     let mut env = env_or_skip!(Env::with_users(1));
     // A valid RSA key that is not the user's: the mock rejects the signature.
-    let key_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/rsa2048_other.pem");
-    env.extra_env.push(("TF_VAR_private_key_path".into(), key_path.display().to_string()));
+    let key_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keys/rsa2048_other.pem");
+    env.extra_env.push((
+        "TF_VAR_private_key_path".into(),
+        key_path.display().to_string(),
+    ));
     env.config(&token_block("t", env.user(0), "x"));
     let out = env.apply().await;
     assert_ne!(out.code, 0);
     let all = out.all();
     assert!(all.contains("401-NotAuthenticated"), "{all}");
-    assert!(all.to_lowercase().contains("fingerprint"), "hint names the key/fingerprint: {all}");
+    assert!(
+        all.to_lowercase().contains("fingerprint"),
+        "hint names the key/fingerprint: {all}"
+    );
     assert!(!all.contains("PRIVATE KEY"), "no key material in output");
 }
 
@@ -288,7 +410,10 @@ output "id"  {{ value = data.oci_identity_auth_tokens.all.id }}
     let out: Json = serde_json::from_str(&env.tf(&["output", "-json"]).await.ok().stdout).unwrap();
     assert_eq!(out["all"]["value"], 2);
     assert_eq!(out["ci"]["value"], serde_json::json!([a.id]));
-    assert!(out["id"]["value"].as_str().unwrap().starts_with("IdentityAuthTokensDataSource-"));
+    assert!(out["id"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("IdentityAuthTokensDataSource-"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -307,35 +432,77 @@ async fn query_lists_tokens_and_generates_config_that_plans_empty() {
     );
     let q = env.tf(&["query", "-no-color"]).await;
     q.ok();
-    assert!(q.stdout.contains(&a.id) && q.stdout.contains(&b.id), "{}", q.stdout);
-    assert!(q.stdout.contains("alpha") && q.stdout.contains("beta"), "{}", q.stdout);
+    assert!(
+        q.stdout.contains(&a.id) && q.stdout.contains(&b.id),
+        "{}",
+        q.stdout
+    );
+    assert!(
+        q.stdout.contains("alpha") && q.stdout.contains("beta"),
+        "{}",
+        q.stdout
+    );
 
-    let g = env.tf(&["query", "-no-color", "-generate-config-out=generated.tf"]).await;
+    let g = env
+        .tf(&["query", "-no-color", "-generate-config-out=generated.tf"])
+        .await;
     g.ok();
     let generated = std::fs::read_to_string(env.work().join("generated.tf")).unwrap();
-    assert!(generated.contains("import {") && generated.contains("resource \"oci_identity_auth_token\""), "{generated}");
+    assert!(
+        generated.contains("import {")
+            && generated.contains("resource \"oci_identity_auth_token\""),
+        "{generated}"
+    );
     std::fs::remove_file(env.work().join("tokens.tfquery.hcl")).unwrap();
     let plan = env.plan().await;
-    assert!(plan.stdout.contains("2 to import, 0 to add, 0 to change, 0 to destroy"), "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("2 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.all()
+    );
     env.apply().await.ok();
     env.assert_empty_plan().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_tokens_across_25_users_refresh_with_one_list_per_user() {
-    let env = env_or_skip!(Env::start(MockOptions { users: 25, ..Default::default() }));
+    let env = env_or_skip!(Env::start(MockOptions {
+        users: 25,
+        ..Default::default()
+    }));
     let mut body = String::new();
     for u in 0..25 {
         for k in 0..2 {
-            body.push_str(&token_block(&format!("t{u}_{k}"), env.user(u), &format!("user {u} token {k}")));
+            body.push_str(&token_block(
+                &format!("t{u}_{k}"),
+                env.user(u),
+                &format!("user {u} token {k}"),
+            ));
         }
     }
     env.config(&body);
-    env.tf(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=10"]).await.ok();
+    env.tf(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-parallelism=10",
+    ])
+    .await
+    .ok();
     assert_eq!(env.stats()["live_tokens"], 50);
 
     let before = list_count(&env.stats());
-    let refresh = env.tf(&["plan", "-input=false", "-no-color", "-detailed-exitcode", "-parallelism=10"]).await;
+    let refresh = env
+        .tf(&[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            "-parallelism=10",
+        ])
+        .await;
     assert_eq!(refresh.code, 0, "{}", refresh.all());
     let lists = list_count(&env.stats()) - before;
     println!("refresh of 50 tokens across 25 users made {lists} ListAuthTokens calls");
@@ -344,17 +511,34 @@ async fn fifty_tokens_across_25_users_refresh_with_one_list_per_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_survives_faults_and_list_lag() {
-    let env = env_or_skip!(Env::start(MockOptions { list_lag_ms: 1500, ..Default::default() }));
-    env.mock.state().queue_faults([tfoci::mock::Fault::Status503, tfoci::mock::Fault::DropResponse]);
+    let env = env_or_skip!(Env::start(MockOptions {
+        list_lag_ms: 1500,
+        ..Default::default()
+    }));
+    env.mock.state().queue_faults([
+        tfoci::mock::Fault::Status503,
+        tfoci::mock::Fault::DropResponse,
+    ]);
     env.config(&token_block("t", env.user(0), "resilient"));
     env.apply().await.ok();
-    assert_eq!(env.client().list_auth_tokens(env.user(0)).await.unwrap().len(), 1, "exactly one token");
+    assert_eq!(
+        env.client()
+            .list_auth_tokens(env.user(0))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "exactly one token"
+    );
     env.assert_empty_plan().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_honours_limit_and_filters() {
-    let env = env_or_skip!(Env::start(MockOptions { token_limit: 0, ..Default::default() }));
+    let env = env_or_skip!(Env::start(MockOptions {
+        token_limit: 0,
+        ..Default::default()
+    }));
     let c = env.client();
     for d in ["ci one", "ci two", "laptop"] {
         c.create_auth_token(env.user(0), d).await.unwrap();
@@ -386,15 +570,27 @@ list "oci_identity_auth_token" "ci" {{
     q.ok();
     let mut per_list: std::collections::HashMap<String, usize> = Default::default();
     for line in q.stdout.lines() {
-        let Ok(msg) = serde_json::from_str::<Json>(line) else { continue };
+        let Ok(msg) = serde_json::from_str::<Json>(line) else {
+            continue;
+        };
         if msg["type"] == "list_start" || msg["type"] == "list_resource_found" {
             if let Some(addr) = msg["list_resource_found"]["address"].as_str() {
                 *per_list.entry(addr.to_string()).or_default() += 1;
             }
         }
     }
-    assert_eq!(per_list.get("list.oci_identity_auth_token.two"), Some(&2), "{}", q.stdout);
-    assert_eq!(per_list.get("list.oci_identity_auth_token.ci"), Some(&2), "{}", q.stdout);
+    assert_eq!(
+        per_list.get("list.oci_identity_auth_token.two"),
+        Some(&2),
+        "{}",
+        q.stdout
+    );
+    assert_eq!(
+        per_list.get("list.oci_identity_auth_token.ci"),
+        Some(&2),
+        "{}",
+        q.stdout
+    );
 
     // A bad regex is reported against the attribute.
     env.write(
@@ -406,25 +602,39 @@ list "oci_identity_auth_token" "ci" {{
     );
     let bad = env.tf(&["query", "-no-color"]).await;
     assert_ne!(bad.code, 0);
-    assert!(bad.all().contains("Invalid regular expression"), "{}", bad.all());
+    assert!(
+        bad.all().contains("Invalid regular expression"),
+        "{}",
+        bad.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_wait_after_create_saves_a_tainted_token_not_an_orphan() {
     // New tokens show up in lists only after 4 s; the create timeout is 1 s.
-    let env = env_or_skip!(Env::start(MockOptions { list_lag_ms: 4000, ..Default::default() }));
+    let env = env_or_skip!(Env::start(MockOptions {
+        list_lag_ms: 4000,
+        ..Default::default()
+    }));
     env.config(&format!(
         "resource \"oci_identity_auth_token\" \"t\" {{\n  user_id     = \"{}\"\n  description = \"slow to appear\"\n  timeouts {{\n    create = \"1s\"\n  }}\n}}\n",
         env.user(0)
     ));
     let out = env.apply().await;
     assert_ne!(out.code, 0);
-    assert!(out.all().contains("Auth token created but not ready"), "{}", out.all());
+    assert!(
+        out.all().contains("Auth token created but not ready"),
+        "{}",
+        out.all()
+    );
     let state = env.state().await;
     let r = &state["values"]["root_module"]["resources"][0];
     assert_eq!(r["tainted"], true, "{state}");
     let id = r["values"]["id"].as_str().unwrap().to_string();
-    assert!(r["values"]["token"].as_str().is_some(), "the secret is kept");
+    assert!(
+        r["values"]["token"].as_str().is_some(),
+        "the secret is kept"
+    );
     assert_eq!(env.stats()["live_tokens"], 1, "exactly the token in state");
 
     // The next apply replaces the tainted token; nothing is left behind.

@@ -21,15 +21,24 @@ async fn providers_schema_json_and_validate_examples() {
     assert_eq!(res["attributes"]["token"]["sensitive"], true);
     assert_eq!(res["attributes"]["token"]["computed"], true);
     assert_eq!(res["attributes"]["user_id"]["required"], true);
-    assert_eq!(res["attributes"]["description"]["description_kind"], "markdown");
+    assert_eq!(
+        res["attributes"]["description"]["description_kind"],
+        "markdown"
+    );
     assert_eq!(res["block_types"]["timeouts"]["nesting_mode"], "single");
     let ds = &p["data_source_schemas"]["oci_identity_auth_tokens"]["block"];
     assert_eq!(ds["block_types"]["filter"]["nesting_mode"], "set");
-    assert_eq!(p["provider"]["block"]["attributes"]["private_key"]["sensitive"], true);
+    assert_eq!(
+        p["provider"]["block"]["attributes"]["private_key"]["sensitive"],
+        true
+    );
     let identity = &p["resource_identity_schemas"]["oci_identity_auth_token"]["attributes"];
     assert_eq!(identity["id"]["required_for_import"], true);
     assert_eq!(identity["user_id"]["required_for_import"], true);
-    assert!(p["list_resource_schemas"]["oci_identity_auth_token"].is_object(), "{p}");
+    assert!(
+        p["list_resource_schemas"]["oci_identity_auth_token"].is_object(),
+        "{p}"
+    );
 
     let v = env.tf(&["validate", "-json", "-no-color"]).await;
     let report: Json = serde_json::from_str(&v.stdout).unwrap();
@@ -43,7 +52,10 @@ async fn debug_mode_lets_terraform_reattach() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-oci"))
         .arg("--debug")
         .env("OCI_CONFIG_FILE", &env.mock.config_file)
-        .env("CLIENT_HOST_OVERRIDES", format!("oci_identity.IdentityClient={}", env.mock.endpoint))
+        .env(
+            "CLIENT_HOST_OVERRIDES",
+            format!("oci_identity.IdentityClient={}", env.mock.endpoint),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -63,12 +75,19 @@ async fn debug_mode_lets_terraform_reattach() {
     }
     let reattach = reattach.expect("TF_REATTACH_PROVIDERS line");
     let parsed: Json = serde_json::from_str(&reattach).unwrap();
-    assert_eq!(parsed["registry.terraform.io/oracle/oci"]["ProtocolVersion"], 6);
-    env.extra_env.push(("TF_REATTACH_PROVIDERS".into(), reattach));
+    assert_eq!(
+        parsed["registry.terraform.io/oracle/oci"]["ProtocolVersion"],
+        6
+    );
+    env.extra_env
+        .push(("TF_REATTACH_PROVIDERS".into(), reattach));
     env.config(&token_block("t", env.user(0), "via debugger"));
     env.apply().await.ok();
     env.assert_empty_plan().await;
-    assert!(child.try_wait().unwrap().is_none(), "a debug provider outlives Terraform runs");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a debug provider outlives Terraform runs"
+    );
     child.kill().unwrap();
     let _ = child.wait();
 }
@@ -76,16 +95,33 @@ async fn debug_mode_lets_terraform_reattach() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_logs_reach_terraform_without_secrets() {
     let mut env = env_or_skip!(Env::with_users(1));
-    env.extra_env.push(("TF_LOG_PROVIDER".into(), "trace".into()));
+    env.extra_env
+        .push(("TF_LOG_PROVIDER".into(), "trace".into()));
     env.config(&token_block("t", env.user(0), "logged"));
     let out = env.apply().await;
     out.ok();
-    let line = out.stderr.lines().find(|l| l.contains("auth token created")).expect("provider log line");
-    assert!(line.contains("[INFO]") && line.contains("provider.terraform-provider-oci"), "{line}");
-    assert!(out.stderr.contains("handling ApplyResourceChange"), "RPC-level debug lines");
-    assert!(!out.stderr.contains("frame="), "no HTTP/2 frame chatter from dependencies");
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("auth token created"))
+        .expect("provider log line");
+    assert!(
+        line.contains("[INFO]") && line.contains("provider.terraform-provider-oci"),
+        "{line}"
+    );
+    assert!(
+        out.stderr.contains("handling ApplyResourceChange"),
+        "RPC-level debug lines"
+    );
+    assert!(
+        !out.stderr.contains("frame="),
+        "no HTTP/2 frame chatter from dependencies"
+    );
     let t = env.resource("oci_identity_auth_token.t").await.unwrap();
     let secret = t["token"].as_str().unwrap();
     assert!(!out.all().contains(secret), "the token must not be logged");
-    assert!(!out.stderr.contains("Signature version="), "no Authorization header in logs");
+    assert!(
+        !out.stderr.contains("Signature version="),
+        "no Authorization header in logs"
+    );
 }

@@ -20,7 +20,12 @@ pub const MAX_DEPTH: usize = 128;
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let text =
         std::str::from_utf8(bytes).map_err(|_| CodecError::new("JSON input is not valid UTF-8"))?;
-    let mut p = Parser { s: text, b: bytes, pos: 0, depth: 0 };
+    let mut p = Parser {
+        s: text,
+        b: bytes,
+        pos: 0,
+        depth: 0,
+    };
     let tree = p.value()?;
     p.ws();
     if p.pos != bytes.len() {
@@ -32,7 +37,11 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
 
 /// Encodes a wholly known `v` as JSON for type `ty`.
 pub fn encode(v: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
-    let mut e = Encoder { out: Vec::new(), path: AttributePath::root(), depth: 0 };
+    let mut e = Encoder {
+        out: Vec::new(),
+        path: AttributePath::root(),
+        depth: 0,
+    };
     e.value(v, ty)?;
     Ok(e.out)
 }
@@ -71,9 +80,12 @@ impl Json {
             Json::Num(t) => serde_json::from_str(t).unwrap_or(S::Null),
             Json::Str(s) => S::String(s.clone()),
             Json::Arr(items) => S::Array(items.iter().map(Json::to_serde).collect()),
-            Json::Obj(entries) => {
-                S::Object(entries.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect())
-            }
+            Json::Obj(entries) => S::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_serde()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -258,7 +270,10 @@ impl Parser<'_> {
 // Conversion from parsed JSON to a cty value
 
 fn mismatch(ty: &Type, j: &Json, path: &AttributePath) -> CodecError {
-    CodecError::at(format!("expected {}, found {}", ty.friendly_name(), j.kind()), path)
+    CodecError::at(
+        format!("expected {}, found {}", ty.friendly_name(), j.kind()),
+        path,
+    )
 }
 
 fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, CodecError> {
@@ -292,7 +307,11 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
             if let Json::Arr(items) = j {
                 if items.len() != ets.len() {
                     return Err(CodecError::at(
-                        format!("expected tuple of {} elements, found {}", ets.len(), items.len()),
+                        format!(
+                            "expected tuple of {} elements, found {}",
+                            ets.len(),
+                            items.len()
+                        ),
                         path,
                     ));
                 }
@@ -300,7 +319,9 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
             elements(j, ty, path, |i| &ets[i]).map(Value::Tuple)
         }
         Type::Map(et) => {
-            let Json::Obj(entries) = j else { return Err(mismatch(ty, j, path)) };
+            let Json::Obj(entries) = j else {
+                return Err(mismatch(ty, j, path));
+            };
             let mut m = BTreeMap::new();
             for (k, item) in entries {
                 path.push(PathStep::ElementKeyString(k.clone()));
@@ -314,7 +335,9 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
             Ok(Value::Map(m))
         }
         Type::Object(attrs, _) => {
-            let Json::Obj(entries) = j else { return Err(mismatch(ty, j, path)) };
+            let Json::Obj(entries) = j else {
+                return Err(mismatch(ty, j, path));
+            };
             let mut m = BTreeMap::new();
             for (k, item) in entries {
                 path.push(PathStep::Attribute(k.clone()));
@@ -336,7 +359,9 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
             Ok(Value::Object(m))
         }
         Type::Dynamic => {
-            let Json::Obj(entries) = j else { return Err(mismatch(ty, j, path)) };
+            let Json::Obj(entries) = j else {
+                return Err(mismatch(ty, j, path));
+            };
             let (mut type_json, mut value_json) = (None, None);
             for (k, item) in entries {
                 let slot = match k.as_str() {
@@ -371,7 +396,9 @@ fn elements<'t>(
     path: &mut AttributePath,
     elem: impl Fn(usize) -> &'t Type,
 ) -> Result<Vec<Value>, CodecError> {
-    let Json::Arr(items) = j else { return Err(mismatch(ty, j, path)) };
+    let Json::Arr(items) = j else {
+        return Err(mismatch(ty, j, path));
+    };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         path.push(PathStep::ElementKeyInt(i as i64));
@@ -559,27 +586,51 @@ mod tests {
         assert_eq!(enc(&Value::from("a\"b\n"), &Type::String), r#""a\"b\n""#);
         assert_eq!(enc(&Value::Bool(true), &Type::Bool), "true");
         assert_eq!(enc(&Value::from(-7), &Type::Number), "-7");
-        assert_eq!(enc(&Value::Number(Number::Float(2.5)), &Type::Number), "2.5");
-        assert_eq!(enc(&Value::Number(Number::Float(3.0)), &Type::Number), "3.0");
+        assert_eq!(
+            enc(&Value::Number(Number::Float(2.5)), &Type::Number),
+            "2.5"
+        );
+        assert_eq!(
+            enc(&Value::Number(Number::Float(3.0)), &Type::Number),
+            "3.0"
+        );
         assert_eq!(
             enc(&Value::Number(Number::Float(0.1)), &Type::Number),
             "0.1000000000000000055511151231257827021181583404541015625"
         );
-        assert_eq!(enc(&Value::Number(Number::Big("0.1".into())), &Type::Number), "0.1");
+        assert_eq!(
+            enc(&Value::Number(Number::Big("0.1".into())), &Type::Number),
+            "0.1"
+        );
         assert!(encode(&Value::Number(Number::Float(f64::INFINITY)), &Type::Number).is_err());
         assert!(encode(&Value::Unknown, &Type::String).is_err());
 
         assert_eq!(dec(" null ", &Type::Number).unwrap(), Value::Null);
-        assert_eq!(dec("\"h\\u00e9\\ud83d\\ude00\"", &Type::String).unwrap(), Value::from("hé😀"));
-        assert_eq!(dec("\"héllo\"", &Type::String).unwrap(), Value::from("héllo"));
+        assert_eq!(
+            dec("\"h\\u00e9\\ud83d\\ude00\"", &Type::String).unwrap(),
+            Value::from("hé😀")
+        );
+        assert_eq!(
+            dec("\"héllo\"", &Type::String).unwrap(),
+            Value::from("héllo")
+        );
         assert_eq!(dec("42", &Type::Number).unwrap(), Value::from(42));
-        assert_eq!(dec("-0.5", &Type::Number).unwrap(), Value::Number(Number::Float(-0.5)));
-        assert_eq!(dec("3.0", &Type::Number).unwrap(), Value::Number(Number::Float(3.0)));
+        assert_eq!(
+            dec("-0.5", &Type::Number).unwrap(),
+            Value::Number(Number::Float(-0.5))
+        );
+        assert_eq!(
+            dec("3.0", &Type::Number).unwrap(),
+            Value::Number(Number::Float(3.0))
+        );
         assert_eq!(
             dec("12345678901234567890123", &Type::Number).unwrap(),
             Value::Number(Number::Big("12345678901234567890123".into()))
         );
-        assert_eq!(dec("0.1", &Type::Number).unwrap(), Value::Number(Number::Big("0.1".into())));
+        assert_eq!(
+            dec("0.1", &Type::Number).unwrap(),
+            Value::Number(Number::Big("0.1".into()))
+        );
         // go-cty's primitive leniency.
         assert_eq!(dec("\"12\"", &Type::Number).unwrap(), Value::from(12));
         assert_eq!(dec("\"true\"", &Type::Bool).unwrap(), Value::Bool(true));
@@ -591,9 +642,15 @@ mod tests {
 
     #[test]
     fn objects() {
-        let ty = obj_ty(&[("b", Type::Number), ("a", Type::String), ("c", Type::list(Type::Bool))]);
-        let v =
-            Value::object([("a", Value::from("x")), ("c", Value::List(vec![Value::Bool(true)]))]);
+        let ty = obj_ty(&[
+            ("b", Type::Number),
+            ("a", Type::String),
+            ("c", Type::list(Type::Bool)),
+        ]);
+        let v = Value::object([
+            ("a", Value::from("x")),
+            ("c", Value::List(vec![Value::Bool(true)])),
+        ]);
         assert_eq!(enc(&v, &ty), r#"{"a":"x","b":null,"c":[true]}"#);
         let back = dec(r#"{"c":[true],"a":"x"}"#, &ty).unwrap();
         assert_eq!(
@@ -629,7 +686,10 @@ mod tests {
             .collect(),
         );
         let text = enc(&v, &ty);
-        assert_eq!(text, r#"{"k":["s",{"type":["list","number"],"value":[1]}]}"#);
+        assert_eq!(
+            text,
+            r#"{"k":["s",{"type":["list","number"],"value":[1]}]}"#
+        );
         assert_eq!(dec(&text, &ty).unwrap(), v);
         // Key order in the dynamic wrapper doesn't matter.
         assert_eq!(
@@ -641,10 +701,16 @@ mod tests {
         assert!(dec(r#"{"type":"string","value":"x","extra":1}"#, &Type::Dynamic).is_err());
         assert!(dec(r#"{"type":"strin","value":"x"}"#, &Type::Dynamic).is_err());
         // Inferred type for a plain primitive.
-        assert_eq!(enc(&Value::from(true), &Type::Dynamic), r#"{"type":"bool","value":true}"#);
+        assert_eq!(
+            enc(&Value::from(true), &Type::Dynamic),
+            r#"{"type":"bool","value":true}"#
+        );
         // Tuple length.
         assert!(dec(r#"["a"]"#, &Type::Tuple(vec![Type::String, Type::String])).is_err());
-        assert_eq!(dec("[]", &Type::set(Type::String)).unwrap(), Value::Set(vec![]));
+        assert_eq!(
+            dec("[]", &Type::set(Type::String)).unwrap(),
+            Value::Set(vec![])
+        );
     }
 
     #[test]

@@ -24,10 +24,16 @@ pub struct CodecError {
 
 impl CodecError {
     pub fn new(message: impl Into<String>) -> Self {
-        CodecError { message: message.into(), path: AttributePath::default() }
+        CodecError {
+            message: message.into(),
+            path: AttributePath::default(),
+        }
     }
 
     pub fn at(message: impl Into<String>, path: &AttributePath) -> Self {
-        CodecError { message: message.into(), path: path.clone() }
+        CodecError {
+            message: message.into(),
+            path: path.clone(),
+        }
     }
 }

@@ -20,7 +20,12 @@ const UNKNOWN: [u8; 3] = [0xd4, 0x00, 0x00];
 
 /// Decodes a msgpack value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let mut d = Decoder { buf: bytes, pos: 0, path: AttributePath::root(), depth: 0 };
+    let mut d = Decoder {
+        buf: bytes,
+        pos: 0,
+        path: AttributePath::root(),
+        depth: 0,
+    };
     let v = d.value(ty)?;
     if d.pos != d.buf.len() {
         return Err(CodecError::new(format!(
@@ -33,7 +38,11 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
 
 /// Encodes `v` as msgpack for type `ty`.
 pub fn encode(v: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
-    let mut e = Encoder { out: Vec::new(), path: AttributePath::root(), depth: 0 };
+    let mut e = Encoder {
+        out: Vec::new(),
+        path: AttributePath::root(),
+        depth: 0,
+    };
     e.value(v, ty)?;
     Ok(e.out)
 }
@@ -215,7 +224,11 @@ impl<'a> Decoder<'a> {
     }
 
     fn mismatch(&self, ty: &Type, head: &Head) -> CodecError {
-        self.err(format!("expected {}, found {}", ty.friendly_name(), head.kind()))
+        self.err(format!(
+            "expected {}, found {}",
+            ty.friendly_name(),
+            head.kind()
+        ))
     }
 
     fn value_from(&mut self, head: Head<'a>, ty: &Type) -> Result<Value, CodecError> {
@@ -241,8 +254,10 @@ impl<'a> Decoder<'a> {
             Type::Tuple(ets) => {
                 if let Head::Array(n) = head {
                     if n != ets.len() {
-                        return Err(self
-                            .err(format!("expected tuple of {} elements, found {n}", ets.len())));
+                        return Err(self.err(format!(
+                            "expected tuple of {} elements, found {n}",
+                            ets.len()
+                        )));
                     }
                 }
                 self.elements(head, ty, |i| &ets[i]).map(Value::Tuple)
@@ -355,9 +370,9 @@ impl<'a> Decoder<'a> {
     fn number(&self, head: Head) -> Result<Number, CodecError> {
         match head {
             Head::Int(i) => Ok(Number::Int(i)),
-            Head::Uint(u) => {
-                Ok(i64::try_from(u).map(Number::Int).unwrap_or_else(|_| Number::Big(u.to_string())))
-            }
+            Head::Uint(u) => Ok(i64::try_from(u)
+                .map(Number::Int)
+                .unwrap_or_else(|_| Number::Big(u.to_string()))),
             Head::Float(f) if f.is_nan() => Err(self.err("NaN is not a valid number")),
             Head::Float(f) => Ok(Number::Float(f)),
             Head::Str(b) => std::str::from_utf8(b)
@@ -545,8 +560,16 @@ mod tests {
 
     #[test]
     fn unknown_is_fixext1_type0() {
-        for ty in [Type::String, Type::Dynamic, Type::list(Type::Number), obj_ty(&[])] {
-            assert_eq!(encode(&Value::Unknown, &ty).unwrap(), vec![0xd4, 0x00, 0x00]);
+        for ty in [
+            Type::String,
+            Type::Dynamic,
+            Type::list(Type::Number),
+            obj_ty(&[]),
+        ] {
+            assert_eq!(
+                encode(&Value::Unknown, &ty).unwrap(),
+                vec![0xd4, 0x00, 0x00]
+            );
             assert_eq!(decode(&[0xd4, 0x00, 0x00], &ty).unwrap(), Value::Unknown);
         }
     }
@@ -554,7 +577,10 @@ mod tests {
     #[test]
     fn null_is_nil() {
         assert_eq!(encode(&Value::Null, &Type::Dynamic).unwrap(), vec![0xc0]);
-        assert_eq!(decode(&[0xc0], &obj_ty(&[("a", Type::String)])).unwrap(), Value::Null);
+        assert_eq!(
+            decode(&[0xc0], &obj_ty(&[("a", Type::String)])).unwrap(),
+            Value::Null
+        );
         assert_eq!(decode(&[0xc0], &Type::Dynamic).unwrap(), Value::Null);
     }
 
@@ -565,7 +591,9 @@ mod tests {
         assert_eq!(decode(&refined, &Type::String).unwrap(), Value::Unknown);
         // A longer refinement: {2: "pre", 5: 1} is 8 bytes; as ext8 (go-cty's choice) and as
         // fixext8 (another encoder's).
-        let prefix = [0xc7, 0x08, 0x0c, 0x82, 0x02, 0xa3, b'p', b'r', b'e', 0x05, 0x01];
+        let prefix = [
+            0xc7, 0x08, 0x0c, 0x82, 0x02, 0xa3, b'p', b'r', b'e', 0x05, 0x01,
+        ];
         assert_eq!(decode(&prefix, &Type::String).unwrap(), Value::Unknown);
         let prefix = [0xd7, 0x0c, 0x82, 0x02, 0xa3, b'p', b'r', b'e', 0x05, 0x01];
         assert_eq!(decode(&prefix, &Type::String).unwrap(), Value::Unknown);
@@ -586,7 +614,11 @@ mod tests {
             &[0xc8, 0x00, 0x01, 0x0c, 0x80],
             &[0xc9, 0x00, 0x00, 0x00, 0x00, 0x05],
         ] {
-            assert_eq!(decode(ext, &Type::Number).unwrap(), Value::Unknown, "{ext:02x?}");
+            assert_eq!(
+                decode(ext, &Type::Number).unwrap(),
+                Value::Unknown,
+                "{ext:02x?}"
+            );
         }
         // A truncated extension payload is an error.
         assert!(decode(&[0xc7, 0x05, 0x0c, 0x81, 0x01, 0xc3], &Type::String).is_err());
@@ -594,7 +626,11 @@ mod tests {
 
     #[test]
     fn object_encodes_all_attributes_sorted() {
-        let ty = obj_ty(&[("zeta", Type::Number), ("alpha", Type::String), ("mid", Type::Bool)]);
+        let ty = obj_ty(&[
+            ("zeta", Type::Number),
+            ("alpha", Type::String),
+            ("mid", Type::Bool),
+        ]);
         let v = Value::object([("zeta", Value::from(1)), ("alpha", Value::from("x"))]);
         let bytes = encode(&v, &ty).unwrap();
         let expected = [
@@ -620,7 +656,10 @@ mod tests {
         let ty = obj_ty(&[("a", Type::String), ("b", Type::String)]);
         // Only "b", in any order.
         let v = decode(&[0x81, 0xa1, b'b', 0xa1, b'y'], &ty).unwrap();
-        assert_eq!(v, Value::object([("a", Value::Null), ("b", Value::from("y"))]));
+        assert_eq!(
+            v,
+            Value::object([("a", Value::Null), ("b", Value::from("y"))])
+        );
         // Empty map → object of nulls.
         assert_eq!(
             decode(&[0x80], &ty).unwrap(),
@@ -641,12 +680,21 @@ mod tests {
         let big = "12345678901234567890123";
         let mut bytes = vec![0xb7];
         bytes.extend_from_slice(big.as_bytes());
-        assert_eq!(decode(&bytes, &Type::Number).unwrap(), Value::Number(Number::Big(big.into())));
-        assert_eq!(encode(&Value::Number(Number::Big(big.into())), &Type::Number).unwrap(), bytes);
+        assert_eq!(
+            decode(&bytes, &Type::Number).unwrap(),
+            Value::Number(Number::Big(big.into()))
+        );
+        assert_eq!(
+            encode(&Value::Number(Number::Big(big.into())), &Type::Number).unwrap(),
+            bytes
+        );
         // Ints use the smallest encoding.
         assert_eq!(encode(&Value::from(5), &Type::Number).unwrap(), vec![0x05]);
         assert_eq!(encode(&Value::from(-1), &Type::Number).unwrap(), vec![0xff]);
-        assert_eq!(encode(&Value::from(300), &Type::Number).unwrap(), vec![0xcd, 0x01, 0x2c]);
+        assert_eq!(
+            encode(&Value::from(300), &Type::Number).unwrap(),
+            vec![0xcd, 0x01, 0x2c]
+        );
         // Floats are float64.
         let f = encode(&Value::Number(Number::Float(1.5)), &Type::Number).unwrap();
         assert_eq!(f, [&[0xcb][..], &1.5f64.to_be_bytes()].concat());
@@ -660,15 +708,24 @@ mod tests {
         assert_eq!(decode(&u, &Type::Number).unwrap(), Value::from(7));
         // float32.
         let f32b = [&[0xca][..], &0.25f32.to_be_bytes()].concat();
-        assert_eq!(decode(&f32b, &Type::Number).unwrap(), Value::Number(Number::Float(0.25)));
+        assert_eq!(
+            decode(&f32b, &Type::Number).unwrap(),
+            Value::Number(Number::Float(0.25))
+        );
         // Infinity is a float; NaN is rejected.
         roundtrip(&Value::Number(Number::Float(f64::INFINITY)), &Type::Number);
-        roundtrip(&Value::Number(Number::Float(f64::NEG_INFINITY)), &Type::Number);
+        roundtrip(
+            &Value::Number(Number::Float(f64::NEG_INFINITY)),
+            &Type::Number,
+        );
         assert!(encode(&Value::Number(Number::Float(f64::NAN)), &Type::Number).is_err());
         let nan = [&[0xcb][..], &f64::NAN.to_be_bytes()].concat();
         assert!(decode(&nan, &Type::Number).is_err());
         // Decimal strings.
-        assert_eq!(decode(&[0xa2, b'4', b'2'], &Type::Number).unwrap(), Value::from(42));
+        assert_eq!(
+            decode(&[0xa2, b'4', b'2'], &Type::Number).unwrap(),
+            Value::from(42)
+        );
         assert_eq!(
             decode(&[0xa3, b'0', b'.', b'5'], &Type::Number).unwrap(),
             Value::Number(Number::Float(0.5))
@@ -694,10 +751,15 @@ mod tests {
         assert_eq!(bytes, expected);
         assert_eq!(decode(&bytes, &Type::Dynamic).unwrap(), v);
         // The type JSON may arrive as str.
-        let as_str = [0x92, 0xa8, b'"', b's', b't', b'r', b'i', b'n', b'g', b'"', 0xa2, b'h', b'i'];
+        let as_str = [
+            0x92, 0xa8, b'"', b's', b't', b'r', b'i', b'n', b'g', b'"', 0xa2, b'h', b'i',
+        ];
         assert_eq!(decode(&as_str, &Type::Dynamic).unwrap(), v);
         // A plain primitive in a dynamic slot gets its type inferred.
-        assert_eq!(encode(&Value::from("hi"), &Type::Dynamic).unwrap(), expected);
+        assert_eq!(
+            encode(&Value::from("hi"), &Type::Dynamic).unwrap(),
+            expected
+        );
         assert!(encode(&Value::List(vec![]), &Type::Dynamic).is_err());
         // Dynamic inside an object, with a complex concrete type.
         let ty = obj_ty(&[("d", Type::Dynamic)]);
@@ -706,13 +768,22 @@ mod tests {
             "d",
             Value::Dynamic(
                 inner_ty,
-                Box::new(Value::List(vec![Value::object([("n", Value::from(3))]), Value::Unknown])),
+                Box::new(Value::List(vec![
+                    Value::object([("n", Value::from(3))]),
+                    Value::Unknown,
+                ])),
             ),
         )]);
         roundtrip(&v, &ty);
         // A typed null and a typed unknown in a dynamic slot.
-        roundtrip(&Value::Dynamic(Type::Number, Box::new(Value::Null)), &Type::Dynamic);
-        roundtrip(&Value::Dynamic(Type::Number, Box::new(Value::Unknown)), &Type::Dynamic);
+        roundtrip(
+            &Value::Dynamic(Type::Number, Box::new(Value::Null)),
+            &Type::Dynamic,
+        );
+        roundtrip(
+            &Value::Dynamic(Type::Number, Box::new(Value::Unknown)),
+            &Type::Dynamic,
+        );
         // Bad shapes.
         assert!(decode(&[0x91, 0xc0], &Type::Dynamic).is_err());
         assert!(decode(&[0x92, 0xa3, b'b', b'a', b'd', 0xc0], &Type::Dynamic).is_err());
@@ -726,7 +797,10 @@ mod tests {
             &Value::List(vec![Value::from("a"), Value::Null, Value::Unknown]),
             &Type::list(Type::String),
         );
-        roundtrip(&Value::Set(vec![Value::from(1), Value::from(1)]), &Type::set(Type::Number));
+        roundtrip(
+            &Value::Set(vec![Value::from(1), Value::from(1)]),
+            &Type::set(Type::Number),
+        );
         let mut m = BTreeMap::new();
         m.insert("k".to_string(), Value::Bool(false));
         m.insert("u".to_string(), Value::Unknown);
@@ -748,8 +822,9 @@ mod tests {
     fn mismatches_carry_paths_but_not_contents() {
         let ty = obj_ty(&[("tags", Type::map(Type::list(Type::String)))]);
         // {"tags": {"k": ["ok", 5]}}
-        let bytes =
-            [0x81, 0xa4, b't', b'a', b'g', b's', 0x81, 0xa1, b'k', 0x92, 0xa2, b'o', b'k', 0x05];
+        let bytes = [
+            0x81, 0xa4, b't', b'a', b'g', b's', 0x81, 0xa1, b'k', 0x92, 0xa2, b'o', b'k', 0x05,
+        ];
         let err = decode(&bytes, &ty).unwrap_err();
         assert_eq!(
             err.path,
@@ -766,7 +841,11 @@ mod tests {
         // Encoding: wrong variant for the type.
         let v = Value::object([(
             "tags",
-            Value::Map([("k".to_string(), Value::Set(vec![]))].into_iter().collect()),
+            Value::Map(
+                [("k".to_string(), Value::Set(vec![]))]
+                    .into_iter()
+                    .collect(),
+            ),
         )]);
         let err = encode(&v, &ty).unwrap_err();
         assert_eq!(err.path, AttributePath::attr("tags").child_key("k"));

@@ -111,7 +111,11 @@ impl Decimal {
     }
 
     fn zero() -> Decimal {
-        Decimal { neg: false, digits: Vec::new(), exp: 0 }
+        Decimal {
+            neg: false,
+            digits: Vec::new(),
+            exp: 0,
+        }
     }
 
     /// The exact decimal value of a finite `f64`.
@@ -120,7 +124,9 @@ impl Decimal {
         // Rust's fixed-precision float formatting is exact, so enough digits give the exact
         // binary value in decimal.
         let text = format!("{:.*e}", F64_EXACT_DIGITS, x.abs());
-        let mut d = Decimal::parse(&text).map(|(d, _)| d).unwrap_or_else(Decimal::zero);
+        let mut d = Decimal::parse(&text)
+            .map(|(d, _)| d)
+            .unwrap_or_else(Decimal::zero);
         d.neg = x < 0.0 && !d.digits.is_empty();
         d
     }
@@ -244,9 +250,20 @@ mod tests {
         assert_eq!(dec("-0"), Decimal::zero());
         assert_eq!(dec(".5"), dec("5e-1"));
         assert_eq!(dec("5."), dec("5"));
-        for bad in
-            ["", "-", ".", "e5", "1e", "1e+", "1.2.3", "1x", " 1", "inf", "NaN", "1e9999999999"]
-        {
+        for bad in [
+            "",
+            "-",
+            ".",
+            "e5",
+            "1e",
+            "1e+",
+            "1.2.3",
+            "1x",
+            " 1",
+            "inf",
+            "NaN",
+            "1e9999999999",
+        ] {
             assert!(Decimal::parse(bad).is_none(), "{bad:?}");
         }
     }
@@ -254,7 +271,10 @@ mod tests {
     #[test]
     fn classify() {
         assert_eq!(Number::parse("42"), Some(Number::Int(42)));
-        assert_eq!(Number::parse("-9223372036854775808"), Some(Number::Int(i64::MIN)));
+        assert_eq!(
+            Number::parse("-9223372036854775808"),
+            Some(Number::Int(i64::MIN))
+        );
         assert_eq!(Number::parse("1.5"), Some(Number::Float(1.5)));
         assert_eq!(Number::parse("3.0"), Some(Number::Float(3.0)));
         assert_eq!(Number::parse("1e3"), Some(Number::Float(1000.0)));
@@ -271,9 +291,15 @@ mod tests {
             Some(Number::Float(18446744073709551616.0))
         );
         // An integer that fits i64 but not f64, written with a point.
-        assert_eq!(Number::parse("9007199254740993.0"), Some(Number::Int(9007199254740993)));
+        assert_eq!(
+            Number::parse("9007199254740993.0"),
+            Some(Number::Int(9007199254740993))
+        );
         assert_eq!(Number::parse("1e400"), Some(Number::Big("1e400".into())));
-        assert_eq!(Number::parse("-1.5e-400"), Some(Number::Big("-1.5e-400".into())));
+        assert_eq!(
+            Number::parse("-1.5e-400"),
+            Some(Number::Big("-1.5e-400".into()))
+        );
         assert_eq!(
             Number::parse("0.1000000000000000055511151231257827021181583404541015625"),
             Some(Number::Float(0.1))
@@ -293,7 +319,16 @@ mod tests {
         assert_eq!(Decimal::from_f64(0.5).to_text(true), "0.5");
         assert_eq!(Decimal::from_f64(-2.0).to_text(true), "-2.0");
         assert_eq!(Decimal::from_f64(-0.0), Decimal::zero());
-        for x in [0.1, 1e300, 5e-324, f64::MAX, f64::MIN_POSITIVE, -123.456, 1e21, 1e22] {
+        for x in [
+            0.1,
+            1e300,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            -123.456,
+            1e21,
+            1e22,
+        ] {
             let text = Decimal::from_f64(x).to_text(true);
             assert_eq!(Number::parse(&text), Some(Number::Float(x)), "{text}");
         }

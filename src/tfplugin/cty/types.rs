@@ -31,7 +31,10 @@ impl Type {
         I: IntoIterator<Item = (K, Type)>,
         K: Into<String>,
     {
-        Type::Object(attrs.into_iter().map(|(k, v)| (k.into(), v)).collect(), BTreeSet::new())
+        Type::Object(
+            attrs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            BTreeSet::new(),
+        )
     }
 
     /// The element type of a list, set or map.
@@ -63,8 +66,10 @@ impl Type {
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
             Type::Object(attrs, optional) => {
-                let m: serde_json::Map<String, serde_json::Value> =
-                    attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                let m: serde_json::Map<String, serde_json::Value> = attrs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect();
                 if optional.is_empty() {
                     json!(["object", m])
                 } else {
@@ -99,7 +104,12 @@ impl Type {
                     ("map", 2) => Ok(Type::map(Type::from_json(&parts[1])?)),
                     ("tuple", 2) => {
                         let elems = parts[1].as_array().ok_or_else(bad)?;
-                        Ok(Type::Tuple(elems.iter().map(Type::from_json).collect::<Result<_, _>>()?))
+                        Ok(Type::Tuple(
+                            elems
+                                .iter()
+                                .map(Type::from_json)
+                                .collect::<Result<_, _>>()?,
+                        ))
                     }
                     ("object", 2) | ("object", 3) => {
                         let attrs = parts[1].as_object().ok_or_else(bad)?;
