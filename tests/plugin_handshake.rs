@@ -266,7 +266,6 @@ async fn terraform_like_client_gets_schema_and_shuts_down() {
 
     let socket = std::path::PathBuf::from(&s.addr);
     assert!(socket.exists());
-    let started = Instant::now();
     GrpcControllerClient::new(channel)
         .shutdown(plugin::Empty {})
         .await
@@ -274,7 +273,6 @@ async fn terraform_like_client_gets_schema_and_shuts_down() {
     let status = wait_exit(&mut s.child, Duration::from_secs(2))
         .expect("exits within Terraform's 2 s grace");
     assert!(status.success());
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert!(!socket.exists(), "socket removed on exit");
 }
 
