@@ -7,15 +7,16 @@ use crate::oci::identity::{AuthToken, IdentityClient};
 use crate::tfplugin::cty::{Type, Value};
 use crate::tfplugin::diag::Diagnostics;
 use crate::tfplugin::framework::{
-    async_trait, null_object, ApplyResponse, CreateRequest, Ctx, DeleteRequest, ReadRequest,
-    ReadResponse, Resource, UpdateRequest,
+    async_trait, ApplyResponse, CreateRequest, Ctx, DeleteRequest, ReadRequest, ReadResponse,
+    Resource, UpdateRequest,
 };
+use crate::tfplugin::model::{Attr, CtyObject};
 use crate::tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 
 use super::common::{
-    api_error, computed_token_attributes, description_validator, fill_unknowns, ocid_validator,
-    set_token_fields, timeout_of, timeouts_block,
+    api_error, computed_token_attributes, description_validator, ocid_validator, timeouts_block,
 };
+use super::model::AuthTokenModel;
 use super::ProviderData;
 
 pub const TYPE_NAME: &str = "oci_identity_auth_token";
@@ -179,6 +180,33 @@ fn humanize(d: Duration) -> String {
     }
 }
 
+/// Decodes a state or plan into the typed model; a failure is a provider bug.
+fn model(v: &Value, diags: &mut Diagnostics) -> Option<AuthTokenModel> {
+    match AuthTokenModel::from_value(v) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            diags.provider_bug("Unexpected auth token state", e);
+            None
+        }
+    }
+}
+
+fn failed(diags: Diagnostics) -> ApplyResponse {
+    ApplyResponse {
+        state: Value::Null,
+        diagnostics: diags,
+        private: None,
+    }
+}
+
+fn applied(state: &AuthTokenModel, diags: Diagnostics, private: Option<Vec<u8>>) -> ApplyResponse {
+    ApplyResponse {
+        state: state.to_value(),
+        diagnostics: diags,
+        private,
+    }
+}
+
 #[async_trait]
 impl Resource for AuthTokenResource {
     fn type_name(&self) -> &'static str {
@@ -199,33 +227,24 @@ impl Resource for AuthTokenResource {
             d.error("Invalid import ID", e);
             d
         })?;
-        let mut state = null_object(&schema().block);
-        state.set("user_id", user_id.into());
-        state.set("id", token_id.into());
-        Ok(state)
+        let stub = AuthTokenModel {
+            user_id: Attr::Known(user_id),
+            id: Attr::Known(token_id),
+            ..Default::default()
+        };
+        Ok(stub.to_value())
     }
 
     async fn create(&self, req: CreateRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else {
-            return ApplyResponse {
-                state: Value::Null,
-                diagnostics: diags,
-                private: None,
-            };
+        let (Some(c), Some(mut plan)) =
+            (self.data.get(&mut diags), model(&req.planned, &mut diags))
+        else {
+            return failed(diags);
         };
-        let timeout = timeout_of(&req.planned, "create");
-        let deadline = Instant::now() + timeout;
-        let user_id = req
-            .planned
-            .get_str("user_id")
-            .unwrap_or_default()
-            .to_string();
-        let description = req
-            .planned
-            .get_str("description")
-            .unwrap_or_default()
-            .to_string();
+        let deadline = Instant::now() + plan.timeout("create");
+        let user_id = plan.user().to_string();
+        let description = plan.description.as_str().unwrap_or_default().to_string();
 
         // The POST itself is never abandoned half-way (not by StopProvider, not by the create
         // timeout): a token created on the server but not recorded would lose its secret and
@@ -234,18 +253,13 @@ impl Resource for AuthTokenResource {
             Ok(t) => t,
             Err(e) => {
                 api_error(&mut diags, "Cannot create the auth token", &e);
-                return ApplyResponse {
-                    state: Value::Null,
-                    diagnostics: diags,
-                    private: None,
-                };
+                return failed(diags);
             }
         };
         c.lists.invalidate(&user_id);
         tracing::info!(tf_resource_type = TYPE_NAME, id = %created.id, "auth token created");
+        let mut decided = AuthTokenModel::from_api(&created);
 
-        let mut from_api = req.planned.clone();
-        set_token_fields(&mut from_api, &created);
         // Wait until the token is ACTIVE and visible in lists, so the next refresh finds it.
         // Whatever happens, the state is saved: the token exists.
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -263,190 +277,139 @@ impl Resource for AuthTokenResource {
         )
         .await
         {
-            Ok(Ok(Some(listed))) => set_token_fields(&mut from_api, &listed),
+            Ok(Ok(Some(listed))) => decided.refresh(&listed),
             Ok(Ok(None)) => {}
             Ok(Err(why)) | Err(why) => {
                 private = UNCONFIRMED.to_vec();
                 diags.error(
-                "Auth token created but not ready",
+                    "Auth token created but not ready",
                     format!("The auth token {} was created, but waiting for it to become ACTIVE failed: {why}. It is saved in state as tainted; the next apply replaces it.", created.id),
-                )
+                );
             }
         }
-        let mut state = req.planned;
-        fill_unknowns(&mut state, &from_api);
-        // Anything the API did not say (no secret in the response?) is null, not unknown.
-        fill_unknowns(&mut state, &null_object(&schema().block));
-        ApplyResponse {
-            state,
-            diagnostics: diags,
-            private: Some(private),
-        }
+        plan.resolve(&decided);
+        applied(&plan, diags, Some(private))
     }
 
     async fn read(&self, req: ReadRequest) -> ReadResponse {
         let mut diags = Diagnostics::new();
-        let prior = req.state;
+        let keep = |diags| ReadResponse {
+            state: req.state.clone(),
+            private: req.private.clone(),
+            diagnostics: diags,
+        };
         if self.data.config_unknown() {
             // Nothing can be read with an unknown provider configuration; keep what we know.
-            return ReadResponse {
-                state: prior,
-                private: req.private,
-                diagnostics: diags,
-            };
+            return keep(diags);
         }
-        let Some(c) = self.data.get(&mut diags) else {
-            return ReadResponse {
-                state: prior,
-                private: req.private,
-                diagnostics: diags,
-            };
+        let (Some(c), Some(mut state)) = (self.data.get(&mut diags), model(&req.state, &mut diags))
+        else {
+            return keep(diags);
         };
-        let user_id = prior.get_str("user_id").unwrap_or_default().to_string();
-        let id = prior.get_str("id").unwrap_or_default().to_string();
-        let listed = match req.ctx.run(c.lists.list(&c.identity, &user_id)).await {
-            Ok(Ok(tokens)) => tokens.into_iter().find(|t| t.id == id),
+        let listed = match req.ctx.run(c.lists.list(&c.identity, state.user())).await {
+            Ok(Ok(tokens)) => tokens.into_iter().find(|t| t.id == state.token_id()),
             Ok(Err(e)) if e.is_not_found() => {
                 tracing::info!(
                     tf_resource_type = TYPE_NAME,
-                    user_id,
+                    user_id = state.user(),
                     "user not found; removing the token from state"
                 );
                 None
             }
             Ok(Err(e)) => {
                 api_error(&mut diags, "Cannot read the auth token", &e);
-                return ReadResponse {
-                    state: prior,
-                    private: req.private,
-                    diagnostics: diags,
-                };
+                return keep(diags);
             }
             Err(_) => {
                 diags.error("Read cancelled", "Terraform asked the provider to stop.");
-                return ReadResponse {
-                    state: prior,
-                    private: req.private,
-                    diagnostics: diags,
-                };
+                return keep(diags);
             }
         };
-        let (state, private) = match listed.filter(|t| t.lifecycle_state != "DELETED") {
+        match listed.filter(|t| t.lifecycle_state != "DELETED") {
             None if req.private == UNCONFIRMED => {
                 diags.warning(
                     "Auth token not listed yet",
-                    format!("The auth token {id} was created but the user's token list does not show it yet; it stays in state until it does."),
+                    format!("The auth token {} was created but the user's token list does not show it yet; it stays in state until it does.", state.token_id()),
                 );
-                (prior, req.private)
+                keep(diags)
             }
             None => {
                 tracing::info!(
                     tf_resource_type = TYPE_NAME,
-                    id,
+                    id = state.token_id(),
                     "auth token is gone; removing it from state"
                 );
-                (Value::Null, Vec::new())
+                ReadResponse {
+                    state: Value::Null,
+                    private: Vec::new(),
+                    diagnostics: diags,
+                }
             }
             Some(t) => {
-                let mut s = prior.clone();
-                set_token_fields(&mut s, &t);
-                (s, Vec::new())
+                state.refresh(&t);
+                ReadResponse {
+                    state: state.to_value(),
+                    private: Vec::new(),
+                    diagnostics: diags,
+                }
             }
-        };
-        ReadResponse {
-            state,
-            private,
-            diagnostics: diags,
         }
     }
 
     async fn update(&self, req: UpdateRequest) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else {
-            return ApplyResponse {
-                state: req.prior,
-                diagnostics: diags,
-                private: None,
-            };
+        let keep = |diags| ApplyResponse {
+            state: req.prior.clone(),
+            diagnostics: diags,
+            private: None,
         };
-        let timeout = timeout_of(&req.planned, "update");
-        let user_id = req
-            .planned
-            .get_str("user_id")
-            .unwrap_or_default()
-            .to_string();
-        let id = req.prior.get_str("id").unwrap_or_default().to_string();
-        let description = req
-            .planned
-            .get_str("description")
-            .unwrap_or_default()
-            .to_string();
-        if req.prior.get("description") == req.planned.get("description") {
+        let (Some(c), Some(mut plan), Some(prior)) = (
+            self.data.get(&mut diags),
+            model(&req.planned, &mut diags),
+            model(&req.prior, &mut diags),
+        ) else {
+            return keep(diags);
+        };
+        if plan.description == prior.description {
             // Only `timeouts` changed (for instance after an import): nothing to send.
-            let mut state = req.planned;
-            fill_unknowns(&mut state, &req.prior);
-            return ApplyResponse {
-                state,
-                diagnostics: diags,
-                private: None,
-            };
+            plan.resolve(&prior);
+            return applied(&plan, diags, None);
         }
-        let updated = match bounded(
-            &req.ctx,
-            timeout,
-            c.identity.update_auth_token(&user_id, &id, &description),
-        )
-        .await
-        {
+        let description = plan.description.as_str().unwrap_or_default().to_string();
+        let call = c
+            .identity
+            .update_auth_token(plan.user(), prior.token_id(), &description);
+        let updated = match bounded(&req.ctx, plan.timeout("update"), call).await {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
                 api_error(&mut diags, "Cannot update the auth token", &e);
-                return ApplyResponse {
-                    state: req.prior,
-                    diagnostics: diags,
-                    private: None,
-                };
+                return keep(diags);
             }
             Err(why) => {
                 diags.error(
                     "Cannot update the auth token",
                     format!("Updating the auth token {why}."),
                 );
-                return ApplyResponse {
-                    state: req.prior,
-                    diagnostics: diags,
-                    private: None,
-                };
+                return keep(diags);
             }
         };
-        c.lists.invalidate(&user_id);
-        let mut from_api = req.prior.clone();
-        set_token_fields(&mut from_api, &updated);
-        let mut state = req.planned;
-        fill_unknowns(&mut state, &from_api);
-        ApplyResponse {
-            state,
-            diagnostics: diags,
-            private: None,
-        }
+        c.lists.invalidate(plan.user());
+        let mut decided = prior.clone();
+        decided.refresh(&updated);
+        plan.resolve(&decided);
+        applied(&plan, diags, None)
     }
 
     async fn delete(&self, req: DeleteRequest) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        let Some(c) = self.data.get(&mut diags) else {
+        let (Some(c), Some(prior)) = (self.data.get(&mut diags), model(&req.prior, &mut diags))
+        else {
             return diags;
         };
-        let timeout = timeout_of(&req.prior, "delete");
+        let timeout = prior.timeout("delete");
         let deadline = Instant::now() + timeout;
-        let user_id = req.prior.get_str("user_id").unwrap_or_default().to_string();
-        let id = req.prior.get_str("id").unwrap_or_default().to_string();
-        match bounded(
-            &req.ctx,
-            timeout,
-            c.identity.delete_auth_token(&user_id, &id),
-        )
-        .await
-        {
+        let (user_id, id) = (prior.user(), prior.token_id());
+        match bounded(&req.ctx, timeout, c.identity.delete_auth_token(user_id, id)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) if e.is_not_found() => {
                 tracing::info!(tf_resource_type = TYPE_NAME, id, "auth token already gone");
@@ -463,9 +426,9 @@ impl Resource for AuthTokenResource {
                 return diags;
             }
         }
-        c.lists.invalidate(&user_id);
+        c.lists.invalidate(user_id);
         let remaining = deadline.saturating_duration_since(Instant::now());
-        match bounded(&req.ctx, remaining, wait(&c.identity, &user_id, &id, WaitFor::Gone, deadline)).await {
+        match bounded(&req.ctx, remaining, wait(&c.identity, user_id, id, WaitFor::Gone, deadline)).await {
             Ok(Ok(_)) => {}
             Ok(Err(why)) | Err(why) => diags.error(
                 "Auth token not deleted",

@@ -7,14 +7,14 @@ use regex::Regex;
 
 use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diag::Diagnostics;
-use crate::tfplugin::framework::{
-    async_trait, null_object, ListItem, ListRequest, ListResource, ListSink,
-};
+use crate::tfplugin::framework::{async_trait, ListItem, ListRequest, ListResource, ListSink};
 use crate::tfplugin::schema::{Attribute, Block, Schema};
 
-use super::auth_token::{self, TYPE_NAME};
-use super::common::{api_error, ocid_validator, set_token_fields};
+use super::auth_token::TYPE_NAME;
+use super::common::{api_error, ocid_validator};
+use super::model::AuthTokenModel;
 use super::ProviderData;
+use crate::tfplugin::model::CtyObject;
 
 pub struct AuthTokenList {
     data: Arc<ProviderData>,
@@ -98,7 +98,6 @@ impl ListResource for AuthTokenList {
             }
             Err(_) => return,
         };
-        let template = null_object(&auth_token::schema().block);
         for t in tokens {
             if state_filter
                 .as_deref()
@@ -109,8 +108,7 @@ impl ListResource for AuthTokenList {
             {
                 continue;
             }
-            let mut state = template.clone();
-            set_token_fields(&mut state, &t);
+            let state = AuthTokenModel::from_api(&t).to_value();
             let description = t.description.clone().unwrap_or_default();
             let display_name = if description.is_empty() {
                 t.id.clone()

@@ -10,8 +10,10 @@ use crate::tfplugin::diag::Diagnostics;
 use crate::tfplugin::framework::{async_trait, ApplyResponse, DataReadRequest, DataSource};
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 
-use super::common::{api_error, ocid_validator, set_token_fields};
+use super::common::{api_error, ocid_validator};
+use super::model::TokenItem;
 use super::ProviderData;
+use crate::tfplugin::model::CtyObject;
 
 pub struct AuthTokensDataSource {
     data: Arc<ProviderData>,
@@ -213,12 +215,7 @@ impl DataSource for AuthTokensDataSource {
         };
         let items: Vec<Value> = tokens
             .iter()
-            .map(|t| {
-                let mut item = Value::object(ITEM_FIELDS.iter().map(|f| (*f, Value::Null)));
-                set_token_fields(&mut item, t);
-                item.set("token", Value::Null);
-                item
-            })
+            .map(|t| TokenItem::from(t).to_value())
             .filter(|item| filters.iter().all(|f| f.matches(item)))
             .collect();
         let mut state = req.config.clone();

@@ -3,8 +3,6 @@
 use std::time::Duration;
 
 use crate::oci::error::OciError;
-use crate::oci::identity::AuthToken;
-use crate::tfplugin::cty::Value;
 use crate::tfplugin::diag::Diagnostics;
 use crate::tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Validator};
 
@@ -111,56 +109,10 @@ pub fn timeouts_block() -> NestedBlock {
     )
 }
 
-/// The configured timeout for an operation, or the default.
-pub fn timeout_of(value: &Value, op: &str) -> Duration {
-    value
-        .get("timeouts")
-        .get_str(op)
-        .and_then(|s| parse_duration(s).ok())
-        .unwrap_or(DEFAULT_TIMEOUT)
-}
-
 /// Adds an API failure as an error diagnostic: status, code, message, operation,
 /// opc-request-id and a hint, as the client formats them.
 pub fn api_error(diags: &mut Diagnostics, summary: &str, err: &OciError) {
     diags.error(summary, err.to_string());
-}
-
-/// Fills the token's attributes into a resource-shaped object. The secret is set only when
-/// the API returned it; `user_id` only when the object has none yet (keep the user's form);
-/// `description` stays as it is when the API returns none.
-pub fn set_token_fields(state: &mut Value, t: &AuthToken) {
-    state.set("id", t.id.clone().into());
-    if state.get("user_id").is_null() || state.get("user_id").is_unknown() {
-        state.set("user_id", t.user_id.clone().into());
-    }
-    match &t.description {
-        Some(d) => state.set("description", d.clone().into()),
-        None if state.get("description").is_null() => state.set("description", "".into()),
-        None => {}
-    }
-    state.set("state", t.lifecycle_state.clone().into());
-    state.set(
-        "inactive_state",
-        Value::opt_string(t.inactive_status.map(|s| s.to_string())),
-    );
-    state.set("time_created", Value::opt_string(t.time_created.clone()));
-    state.set("time_expires", Value::opt_string(t.time_expires.clone()));
-    if let Some(secret) = t.token.as_ref().filter(|s| !s.is_empty()) {
-        state.set("token", secret.clone().into());
-    }
-}
-
-/// Replaces the unknown attributes of `planned` with the values in `known`. Values planned
-/// as known must come back from apply unchanged, so only the unknown ones are filled.
-pub fn fill_unknowns(planned: &mut Value, known: &Value) {
-    if let (Some(p), Some(k)) = (planned.as_attrs_mut(), known.as_attrs()) {
-        for (name, v) in p.iter_mut() {
-            if v.is_unknown() {
-                *v = k.get(name).cloned().unwrap_or(Value::Null);
-            }
-        }
-    }
 }
 
 /// Computed token attributes shared by the resource schema and the data source items.

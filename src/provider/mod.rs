@@ -5,6 +5,7 @@ mod auth_token_list;
 mod auth_tokens_data_source;
 mod common;
 mod list_cache;
+mod model;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};

@@ -7,6 +7,7 @@ pub mod docs;
 pub mod framework;
 pub mod handshake;
 pub mod logging;
+pub mod model;
 pub mod proto;
 pub mod schema;
 pub mod serve;

@@ -649,16 +649,33 @@ async fn failed_wait_after_create_saves_a_tainted_token_not_an_orphan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_lifecycle_under_random_faults() {
     // 429s, 500s, 503s and dropped connections on a quarter of all API calls.
-    let env = env_or_skip!(Env::start(MockOptions { fault_rate: 0.25, seed: 42, ..Default::default() }));
+    let env = env_or_skip!(Env::start(MockOptions {
+        fault_rate: 0.25,
+        seed: 42,
+        ..Default::default()
+    }));
     // And, whatever the dice say, these first.
     use tfoci::mock::Fault::*;
-    env.mock.state().queue_faults([Status429, DropConnection, Status500, Status503]);
-    env.config(&format!("{}{}", token_block("a", env.user(0), "one"), token_block("b", env.user(0), "two")));
+    env.mock
+        .state()
+        .queue_faults([Status429, DropConnection, Status500, Status503]);
+    env.config(&format!(
+        "{}{}",
+        token_block("a", env.user(0), "one"),
+        token_block("b", env.user(0), "two")
+    ));
     env.apply().await.ok();
     env.assert_empty_plan().await;
-    env.tf(&["destroy", "-auto-approve", "-input=false", "-no-color"]).await.ok();
+    env.tf(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .await
+        .ok();
     let stats = env.stats();
-    let faults: u64 = stats["injected_faults"].as_object().unwrap().values().filter_map(|v| v.as_u64()).sum();
+    let faults: u64 = stats["injected_faults"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|v| v.as_u64())
+        .sum();
     println!("survived {faults} injected faults");
     assert!(faults >= 4, "{stats}");
     assert_eq!(stats["live_tokens"], 0);
