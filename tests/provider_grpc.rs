@@ -2,7 +2,7 @@
 //! Terraform) against the mock Identity API. Covers what Terraform cannot easily trigger on
 //! demand, such as StopProvider during an apply.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tfoci::mock::{self, MockOptions, MockServer};
 use tfoci::provider::OciProvider;

@@ -102,13 +102,13 @@ fn block_line(b: &NestedBlock, path: &str, out: &mut String, nested: &mut Vec<(S
 
 fn render_block(block: &Block, path: &str, heading: &str, out: &mut String) {
     let mut nested = Vec::new();
-    let groups: [(&str, Box<dyn Fn(&Attribute) -> bool>); 3] = [
-        ("Required", Box::new(|a: &Attribute| a.required)),
-        ("Optional", Box::new(|a: &Attribute| a.optional)),
-        (
-            "Read-Only",
-            Box::new(|a: &Attribute| a.computed && !a.optional && !a.required),
-        ),
+    type Pick = fn(&Attribute) -> bool;
+    let groups: [(&str, Pick); 3] = [
+        ("Required", |a: &Attribute| a.required),
+        ("Optional", |a: &Attribute| a.optional),
+        ("Read-Only", |a: &Attribute| {
+            a.computed && !a.optional && !a.required
+        }),
     ];
     for (title, pick) in groups.iter() {
         let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();

@@ -7,11 +7,14 @@ use std::sync::Arc;
 
 use super::cty::{Type, Value};
 
-/// A check on a known, non-null configuration value. Returns a problem description.
+/// The check a [`Validator`] runs: Ok, or a description of the problem.
+pub type Check = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
+
+/// A check on a known, non-null configuration value.
 #[derive(Clone)]
 pub struct Validator {
     pub description: String,
-    pub check: Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>,
+    pub check: Check,
 }
 
 impl Validator {

@@ -236,9 +236,8 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
     let _ = done_tx.send(());
     // Give in-flight responses (such as the Shutdown reply) a moment, but never make
     // Terraform wait for its 2 s kill timeout.
-    match tokio::time::timeout(Duration::from_millis(500), server).await {
-        Ok(Ok(Err(e))) => return Err(e.into()),
-        _ => {}
+    if let Ok(Ok(Err(e))) = tokio::time::timeout(Duration::from_millis(500), server).await {
+        return Err(e.into());
     }
     // The accept loop may still hold the listener; the process exits next, so remove the
     // socket now rather than on drop.
