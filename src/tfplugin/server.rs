@@ -840,7 +840,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 tokio::spawn(async move { lr.list(list_req, ListSink::new(item_tx)).await });
             let res_ty = res_schema.ty();
             let mut sent = 0i64;
-            while let Some(item) = item_rx.recv().await {
+            loop {
+                // Stop as soon as Terraform goes away (limit reached elsewhere, Ctrl-C), even
+                // while the list resource is waiting on its API.
+                let item = tokio::select! {
+                    item = item_rx.recv() => match item {
+                        Some(item) => item,
+                        None => break,
+                    },
+                    _ = tx.closed() => break,
+                };
                 let event = match item {
                     Err(d) => error_event(&d),
                     Ok(item) => {
