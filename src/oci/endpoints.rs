@@ -174,6 +174,42 @@ pub fn realm_domain(realm: &str) -> Option<&'static str> {
 
 /// The Identity endpoint for a region (identifier, three-letter key, or full domain).
 pub fn identity_endpoint_for_region(region: &str) -> Result<String, ConfigError> {
+    identity_endpoint_for_region_in(region, &|_| None)
+}
+
+/// The realm domain the environment declares for a region this build does not know:
+/// `OCI_REGION_METADATA` (JSON with `regionKey`, `regionIdentifier`, `realmDomainComponent`),
+/// then `OCI_DEFAULT_REALM` (a domain such as `oraclecloud.com`), as the OCI SDKs read them.
+fn domain_from_env(region: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    if let Some(meta) = env("OCI_REGION_METADATA") {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&meta) {
+            let names = [v["regionIdentifier"].as_str(), v["regionKey"].as_str()];
+            if names
+                .iter()
+                .flatten()
+                .any(|n| n.eq_ignore_ascii_case(region))
+            {
+                if let Some(d) = v["realmDomainComponent"].as_str().filter(|d| !d.is_empty()) {
+                    return Some(d.to_string());
+                }
+            }
+        }
+    }
+    env("OCI_DEFAULT_REALM")
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim().to_string())
+}
+
+fn is_known_region(region: &str) -> bool {
+    NON_OC1_REGIONS.iter().any(|(r, _)| *r == region)
+        || SHORT_NAMES.iter().any(|(_, full)| *full == region)
+}
+
+/// Like [`identity_endpoint_for_region`], with the environment consulted for unknown regions.
+pub fn identity_endpoint_for_region_in(
+    region: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
     let region = canonical_region(region);
     if region.contains('.') {
         let url = format!("https://identity.{region}");
@@ -192,7 +228,16 @@ pub fn identity_endpoint_for_region(region: &str) -> Result<String, ConfigError>
             ),
         ));
     }
-    let domain = realm_domain(realm_of(&region)).unwrap_or("oraclecloud.com");
+    let env_domain = if is_known_region(&region) {
+        None
+    } else {
+        domain_from_env(&region, env)
+    };
+    let domain = env_domain.unwrap_or_else(|| {
+        realm_domain(realm_of(&region))
+            .unwrap_or("oraclecloud.com")
+            .to_string()
+    });
     Ok(format!("https://identity.{region}.oci.{domain}"))
 }
 
@@ -278,13 +323,41 @@ pub fn resolve_identity_endpoint(
         // Like the official provider, only the first variable that is set is consulted.
         break;
     }
-    region.map(identity_endpoint_for_region).transpose()
+    region
+        .map(|r| identity_endpoint_for_region_in(r, env))
+        .transpose()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn unknown_regions_take_their_realm_from_the_environment() {
+        let meta = r#"{"realmKey":"oc99","realmDomainComponent":"example-cloud.test","regionKey":"xyz","regionIdentifier":"xy-newcity-1"}"#;
+        let env = env_of(&[
+            ("OCI_REGION_METADATA", meta),
+            ("OCI_DEFAULT_REALM", "fallback.test"),
+        ]);
+        assert_eq!(
+            identity_endpoint_for_region_in("xy-newcity-1", &env).unwrap(),
+            "https://identity.xy-newcity-1.oci.example-cloud.test"
+        );
+        assert_eq!(
+            identity_endpoint_for_region_in("zz-other-1", &env).unwrap(),
+            "https://identity.zz-other-1.oci.fallback.test"
+        );
+        // Known regions ignore both.
+        assert_eq!(
+            identity_endpoint_for_region_in("us-ashburn-1", &env).unwrap(),
+            "https://identity.us-ashburn-1.oci.oraclecloud.com"
+        );
+        assert_eq!(
+            identity_endpoint_for_region_in("zz-other-1", &|_| None).unwrap(),
+            "https://identity.zz-other-1.oci.oraclecloud.com"
+        );
+    }
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
