@@ -1260,3 +1260,16 @@ fn binary_rejects_bad_arguments_with_exit_2() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("--data-dir"));
 }
+
+#[tokio::test]
+async fn new_tokens_are_creating_until_the_activation_delay_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_in(dir.path(), |o| o.activation_ms = 800).await;
+    let c = Client::new(&server, "DEFAULT");
+    let created = c.create(&c.user, "slow").await;
+    assert_eq!(created.json()["lifecycleState"], "CREATING");
+    assert_eq!(c.list(&c.user).await.json()[0]["lifecycleState"], "CREATING");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(c.list(&c.user).await.json()[0]["lifecycleState"], "ACTIVE");
+    server.stop().await;
+}

@@ -26,6 +26,7 @@ Options:
   --latency-ms N       delay added to every API request [default: 0]
   --fault-rate F       probability 0..1 of a random 429/500/503/dropped connection [default: 0]
   --list-lag-ms N      new tokens appear in lists only after N ms [default: 0]
+  --activation-ms N    new tokens are CREATING for N ms, then ACTIVE [default: 0]
   --seed S             seed of the fault RNG [default: 0]
   --log-level LEVEL    error|warn|info|debug|trace (or env OCI_MOCK_LOG) [default: info]
   -h, --help           show this help
@@ -95,6 +96,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                 opts.fault_rate = f;
             }
             "--list-lag-ms" => opts.list_lag_ms = num(&name, value()?)?,
+            "--activation-ms" => opts.activation_ms = num(&name, value()?)?,
             "--seed" => opts.seed = num(&name, value()?)?,
             "--log-level" => {
                 let v = value()?;

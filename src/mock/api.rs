@@ -7,7 +7,7 @@ use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::auth;
@@ -349,7 +349,14 @@ async fn api(
     finish(resp, rid, method, path)
 }
 
-fn token_json(t: &TokenRec, secret: Option<&str>) -> Value {
+/// The API's JSON for a token at `now`: a token younger than the activation delay is still
+/// `CREATING`, like a real one right after create.
+fn token_json(
+    t: &TokenRec,
+    secret: Option<&str>,
+    now: DateTime<Utc>,
+    activation: chrono::Duration,
+) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(t.id));
     if let Some(s) = secret {
@@ -364,7 +371,12 @@ fn token_json(t: &TokenRec, secret: Option<&str>) -> Value {
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
     );
     m.insert("timeExpires".into(), Value::Null);
-    m.insert("lifecycleState".into(), json!(t.lifecycle_state));
+    let state = if t.lifecycle_state == "ACTIVE" && now - t.time_created < activation {
+        "CREATING"
+    } else {
+        t.lifecycle_state.as_str()
+    };
+    m.insert("lifecycleState".into(), json!(state));
     m.insert("inactiveStatus".into(), Value::Null);
     Value::Object(m)
 }
@@ -437,7 +449,10 @@ fn operation(
     match r.op {
         Operation::ListAuthTokens => {
             let tokens = lock(&shared.store).list_tokens(&r.user_id, now, shared.list_lag)?;
-            let list: Vec<Value> = tokens.iter().map(|t| token_json(t, None)).collect();
+            let list: Vec<Value> = tokens
+                .iter()
+                .map(|t| token_json(t, None, now, shared.activation))
+                .collect();
             Ok(json_response(StatusCode::OK, &Value::Array(list)))
         }
         Operation::CreateAuthToken => {
@@ -478,7 +493,7 @@ fn operation(
                 time: now,
                 status: 200,
                 etag: t.etag.clone(),
-                body: token_json(t, Some(secret)).to_string(),
+                body: token_json(t, Some(secret), now, shared.activation).to_string(),
             };
             let remember: Option<Remember<'_>> = if retry_token.is_some() {
                 Some(&remember)
@@ -488,7 +503,10 @@ fn operation(
             let (t, secret) =
                 store.create_token(&r.user_id, &desc, shared.token_limit, now, remember)?;
             Ok(with_etag(
-                json_response(StatusCode::OK, &token_json(&t, Some(&secret))),
+                json_response(
+                    StatusCode::OK,
+                    &token_json(&t, Some(&secret), now, shared.activation),
+                ),
                 &t.etag,
             ))
         }
@@ -506,7 +524,10 @@ fn operation(
                 header(headers, "if-match"),
             )?;
             Ok(with_etag(
-                json_response(StatusCode::OK, &token_json(&t, None)),
+                json_response(
+                    StatusCode::OK,
+                    &token_json(&t, None, now, shared.activation),
+                ),
                 &t.etag,
             ))
         }

@@ -47,6 +47,8 @@ pub struct MockOptions {
     pub fault_rate: f64,
     /// A new token shows up in lists only this long after creation.
     pub list_lag_ms: u64,
+    /// A new token is `CREATING` for this long, then `ACTIVE`.
+    pub activation_ms: u64,
     /// Seed of the fault RNG.
     pub seed: u64,
 }
@@ -61,6 +63,7 @@ impl Default for MockOptions {
             latency_ms: 0,
             fault_rate: 0.0,
             list_lag_ms: 0,
+            activation_ms: 0,
             seed: 0,
         }
     }
@@ -88,6 +91,7 @@ pub(crate) struct Shared {
     pub(crate) token_limit: usize,
     pub(crate) latency: Duration,
     pub(crate) list_lag: chrono::Duration,
+    pub(crate) activation: chrono::Duration,
 }
 
 /// The shared state behind a mock server (cheap to clone).
@@ -115,6 +119,9 @@ impl MockState {
                 latency: Duration::from_millis(opts.latency_ms),
                 list_lag: chrono::Duration::milliseconds(
                     i64::try_from(opts.list_lag_ms).unwrap_or(i64::MAX / 1_000_000),
+                ),
+                activation: chrono::Duration::milliseconds(
+                    i64::try_from(opts.activation_ms).unwrap_or(i64::MAX / 1_000_000),
                 ),
             }),
         })

@@ -680,3 +680,16 @@ async fn full_lifecycle_under_random_faults() {
     assert!(faults >= 4, "{stats}");
     assert_eq!(stats["live_tokens"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_waits_for_creating_to_become_active() {
+    // New tokens are CREATING for 2 s (and the create response says so).
+    let env = env_or_skip!(Env::start(MockOptions { activation_ms: 2000, ..Default::default() }));
+    env.config(&token_block("t", env.user(0), "patience"));
+    env.apply().await.ok();
+    let t = env.resource("oci_identity_auth_token.t").await.unwrap();
+    assert_eq!(t["state"], "ACTIVE", "apply returned only once the token was ACTIVE");
+    let lists = list_count(&env.stats());
+    assert!(lists >= 2, "polled while CREATING ({lists} lists)");
+    env.assert_empty_plan().await;
+}
