@@ -118,6 +118,21 @@ impl<P: Provider> Inner<P> {
         r
     }
 
+    /// Decodes a configuration and runs the schema's validators plus `custom` over it.
+    fn validate(
+        &self,
+        schema: &Schema,
+        config: Option<&pb::DynamicValue>,
+        what: &str,
+        diags: &mut Diagnostics,
+        custom: impl FnOnce(&Value, &mut Diagnostics),
+    ) {
+        if let Some(config) = decode_or_diag(config, &schema.ty(), what, diags) {
+            framework::validate_block(&schema.block, &config, &cty::AttributePath::root(), diags);
+            custom(&config, diags);
+        }
+    }
+
     /// The identity of `state` for a resource type with an identity schema.
     fn identity_of(&self, type_name: &str, state: &Value) -> Option<(Value, Type)> {
         let (res, _) = self.resources.get(type_name)?;
@@ -331,21 +346,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
-        let schema = &self.inner.provider_schema;
-        if let Some(config) = decode_or_diag(
+        let inner = &self.inner;
+        inner.validate(
+            &inner.provider_schema,
             req.config.as_ref(),
-            &schema.ty(),
             "provider configuration",
             &mut diags,
-        ) {
-            framework::validate_block(
-                &schema.block,
-                &config,
-                &cty::AttributePath::root(),
-                &mut diags,
-            );
-            self.inner.provider.validate_config(&config, &mut diags);
-        }
+            |config, diags| inner.provider.validate_config(config, diags),
+        );
         Ok(Response::new(pb::validate_provider_config::Response {
             diagnostics: diagnostics_to_proto(&diags),
         }))
@@ -358,20 +366,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         if let Some((res, schema)) = self.inner.resource(&req.type_name, &mut diags) {
-            if let Some(config) = decode_or_diag(
+            self.inner.validate(
+                schema,
                 req.config.as_ref(),
-                &schema.ty(),
                 "configuration",
                 &mut diags,
-            ) {
-                framework::validate_block(
-                    &schema.block,
-                    &config,
-                    &cty::AttributePath::root(),
-                    &mut diags,
-                );
-                res.validate_config(&config, &mut diags);
-            }
+                |c, d| res.validate_config(c, d),
+            );
         }
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: diagnostics_to_proto(&diags),
@@ -385,20 +386,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         if let Some((ds, schema)) = self.inner.data_source(&req.type_name, &mut diags) {
-            if let Some(config) = decode_or_diag(
+            self.inner.validate(
+                schema,
                 req.config.as_ref(),
-                &schema.ty(),
                 "configuration",
                 &mut diags,
-            ) {
-                framework::validate_block(
-                    &schema.block,
-                    &config,
-                    &cty::AttributePath::root(),
-                    &mut diags,
-                );
-                ds.validate_config(&config, &mut diags);
-            }
+                |c, d| ds.validate_config(c, d),
+            );
         }
         Ok(Response::new(pb::validate_data_resource_config::Response {
             diagnostics: diagnostics_to_proto(&diags),
@@ -412,20 +406,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
         if let Some((lr, schema)) = self.inner.list_resource(&req.type_name, &mut diags) {
-            if let Some(config) = decode_or_diag(
-                req.config.as_ref(),
-                &schema.ty(),
-                "list configuration",
-                &mut diags,
-            ) {
-                framework::validate_block(
-                    &schema.block,
-                    &config,
-                    &cty::AttributePath::root(),
-                    &mut diags,
-                );
-                lr.validate_config(&config, &mut diags);
-            }
+            let what = "list configuration";
+            self.inner
+                .validate(schema, req.config.as_ref(), what, &mut diags, |c, d| {
+                    lr.validate_config(c, d)
+                });
         }
         Ok(Response::new(pb::validate_list_resource_config::Response {
             diagnostics: diagnostics_to_proto(&diags),
@@ -600,12 +585,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 resp.requires_replace = plan.requires_replace.iter().map(path_to_proto).collect();
                 // Identity is decided at apply on create and replace: plan none rather than a
                 // partly unknown one (Terraform cannot render that).
-                let identity = self.inner.identity_of(&req.type_name, &plan.planned);
                 let replacing = !plan.requires_replace.is_empty();
-                if !replacing && identity.as_ref().is_some_and(|(v, _)| v.is_wholly_known()) {
+                let identity = self.inner.identity_of(&req.type_name, &plan.planned);
+                if let Some((v, ty)) = identity.filter(|(v, _)| !replacing && v.is_wholly_known()) {
                     resp.planned_identity =
-                        self.inner
-                            .identity_proto(&req.type_name, &plan.planned, &mut diags);
+                        encode_or_diag(&v, &ty, "identity", &mut diags).map(identity_data);
                 }
                 resp.planned_state =
                     encode_or_diag(&plan.planned, &ty, "planned state", &mut diags);
@@ -810,8 +794,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 let _ = tx.send(Ok(error_event(&diags))).await;
                 return;
             };
-            let Some((res, res_schema)) = inner.resources.get(req.type_name.as_str()).cloned()
-            else {
+            let Some((_, res_schema)) = inner.resources.get(req.type_name.as_str()).cloned() else {
                 diags.error(
                     "No managed resource for list",
                     format!("{} is not a managed resource type.", req.type_name),
@@ -854,11 +837,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     Err(d) => error_event(&d),
                     Ok(item) => {
                         let mut d = Diagnostics::new();
-                        let identity = res
-                            .identity_schema()
-                            .map(|s| (framework::identity_from_state(&s, &item.state), s.ty()))
-                            .and_then(|(v, t)| encode_or_diag(&v, &t, "identity", &mut d))
-                            .map(identity_data);
+                        let identity = inner.identity_proto(&req.type_name, &item.state, &mut d);
                         let resource_object = if req.include_resource_object {
                             encode_or_diag(&item.state, &res_ty, "resource object", &mut d)
                         } else {
