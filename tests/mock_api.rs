@@ -1268,7 +1268,10 @@ async fn new_tokens_are_creating_until_the_activation_delay_passes() {
     let c = Client::new(&server, "DEFAULT");
     let created = c.create(&c.user, "slow").await;
     assert_eq!(created.json()["lifecycleState"], "CREATING");
-    assert_eq!(c.list(&c.user).await.json()[0]["lifecycleState"], "CREATING");
+    assert_eq!(
+        c.list(&c.user).await.json()[0]["lifecycleState"],
+        "CREATING"
+    );
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(c.list(&c.user).await.json()[0]["lifecycleState"], "ACTIVE");
     server.stop().await;

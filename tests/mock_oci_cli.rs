@@ -17,6 +17,18 @@ fn oci_cli() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// The CLI, or None with a skip note; missing in CI is a failure.
+fn oci_cli_or_skip() -> Option<PathBuf> {
+    let found = oci_cli();
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("OCI CLI/SDK not found (set OCI_CLI_BIN or install oci-cli into .venv) and CI is set");
+        }
+        eprintln!("SKIPPED: OCI CLI/SDK not found; python3 -m venv .venv && .venv/bin/pip install oci-cli");
+    }
+    found
+}
+
 /// Kills the mock when the test ends, even on panic.
 struct MockProcess(Child);
 
@@ -78,15 +90,7 @@ impl Cli<'_> {
 
 #[test]
 fn official_oci_cli_manages_auth_tokens() {
-    let Some(bin) = oci_cli() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("OCI CLI not found (set OCI_CLI_BIN or install it into .venv) and CI is set");
-        }
-        eprintln!(
-            "SKIPPED: OCI CLI not found; python3 -m venv .venv && .venv/bin/pip install oci-cli"
-        );
-        return;
-    };
+    let Some(bin) = oci_cli_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
@@ -245,15 +249,7 @@ fn official_oci_cli_manages_auth_tokens() {
 /// The OCI Python SDK, used directly (as scripts and other tools would), against the mock.
 #[test]
 fn official_python_sdk_manages_auth_tokens() {
-    let Some(cli) = oci_cli() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("OCI CLI/SDK not found (install oci-cli into .venv) and CI is set");
-        }
-        eprintln!(
-            "SKIPPED: OCI SDK not found; python3 -m venv .venv && .venv/bin/pip install oci-cli"
-        );
-        return;
-    };
+    let Some(cli) = oci_cli_or_skip() else { return };
     let python = cli.parent().unwrap().join("python");
     let tmp = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_oci-identity-mock"))

@@ -65,6 +65,13 @@ impl Tf {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+    /// Asserts that the command failed and said `needle` (stdout or stderr).
+    pub fn failed_with(&self, needle: &str) -> &Self {
+        let all = self.all();
+        assert_ne!(self.code, 0, "expected a failure:\n{all}");
+        assert!(all.contains(needle), "expected {needle:?} in:\n{all}");
+        self
+    }
 }
 
 impl Env {

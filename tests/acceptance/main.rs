@@ -178,12 +178,7 @@ async fn import_by_id_then_empty_plan() {
             &created.id,
         ])
         .await;
-    assert_ne!(bad.code, 0);
-    assert!(
-        bad.all().contains("is not an auth token import ID"),
-        "{}",
-        bad.all()
-    );
+    bad.failed_with("is not an auth token import ID");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -312,9 +307,7 @@ async fn third_token_fails_with_limit_and_state_stays_consistent() {
             "-parallelism=1",
         ])
         .await;
-    assert_ne!(out.code, 0);
-    let all = out.all();
-    assert!(all.contains("LimitExceeded"), "{all}");
+    let all = out.failed_with("LimitExceeded").all();
     assert!(all.contains("at most 2 auth tokens"), "{all}");
     let state = env.state().await;
     let in_state = state["values"]["root_module"]["resources"]
@@ -331,9 +324,7 @@ async fn unknown_user_fails_with_a_clear_message() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", "ocid1.user.oc1..aaaaaaaanosuchuser", "x"));
     let out = env.apply().await;
-    assert_ne!(out.code, 0);
-    let all = out.all();
-    assert!(all.contains("404-NotAuthorizedOrNotFound"), "{all}");
+    let all = out.failed_with("404-NotAuthorizedOrNotFound").all();
     assert!(all.contains("OPC request ID"), "{all}");
     assert!(env.resource("oci_identity_auth_token.t").await.is_none());
 }
@@ -350,9 +341,7 @@ async fn bad_key_fails_with_a_clear_message() {
     ));
     env.config(&token_block("t", env.user(0), "x"));
     let out = env.apply().await;
-    assert_ne!(out.code, 0);
-    let all = out.all();
-    assert!(all.contains("401-NotAuthenticated"), "{all}");
+    let all = out.failed_with("401-NotAuthenticated").all();
     assert!(
         all.to_lowercase().contains("fingerprint"),
         "hint names the key/fingerprint: {all}"
@@ -368,9 +357,7 @@ async fn invalid_config_is_reported_at_plan_time_with_paths() {
         "resource \"oci_identity_auth_token\" \"t\" {{\n  user_id     = \"not an ocid\"\n  description = \"{long}\"\n  timeouts {{\n    create = \"soon\"\n  }}\n}}\n"
     ));
     let out = env.tf(&["validate", "-no-color"]).await;
-    assert_ne!(out.code, 0);
-    let all = out.all();
-    assert!(all.contains("is not an OCID"), "{all}");
+    let all = out.failed_with("is not an OCID").all();
     assert!(all.contains("at most 400"), "{all}");
     assert!(all.contains("is not a duration"), "{all}");
     assert!(all.contains("user_id"), "{all}");
@@ -601,12 +588,7 @@ list "oci_identity_auth_token" "ci" {{
         ),
     );
     let bad = env.tf(&["query", "-no-color"]).await;
-    assert_ne!(bad.code, 0);
-    assert!(
-        bad.all().contains("Invalid regular expression"),
-        "{}",
-        bad.all()
-    );
+    bad.failed_with("Invalid regular expression");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -621,12 +603,7 @@ async fn failed_wait_after_create_saves_a_tainted_token_not_an_orphan() {
         env.user(0)
     ));
     let out = env.apply().await;
-    assert_ne!(out.code, 0);
-    assert!(
-        out.all().contains("Auth token created but not ready"),
-        "{}",
-        out.all()
-    );
+    out.failed_with("Auth token created but not ready");
     let state = env.state().await;
     let r = &state["values"]["root_module"]["resources"][0];
     assert_eq!(r["tainted"], true, "{state}");
@@ -684,11 +661,17 @@ async fn full_lifecycle_under_random_faults() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_waits_for_creating_to_become_active() {
     // New tokens are CREATING for 2 s (and the create response says so).
-    let env = env_or_skip!(Env::start(MockOptions { activation_ms: 2000, ..Default::default() }));
+    let env = env_or_skip!(Env::start(MockOptions {
+        activation_ms: 2000,
+        ..Default::default()
+    }));
     env.config(&token_block("t", env.user(0), "patience"));
     env.apply().await.ok();
     let t = env.resource("oci_identity_auth_token.t").await.unwrap();
-    assert_eq!(t["state"], "ACTIVE", "apply returned only once the token was ACTIVE");
+    assert_eq!(
+        t["state"], "ACTIVE",
+        "apply returned only once the token was ACTIVE"
+    );
     let lists = list_count(&env.stats());
     assert!(lists >= 2, "polled while CREATING ({lists} lists)");
     env.assert_empty_plan().await;
