@@ -1008,7 +1008,7 @@ mod tests {
     #[test]
     fn debug_output_hides_secrets() {
         let settings = ProviderSettings {
-            private_key: Some("-----BEGIN PRIVATE KEY-----\nMIIsecret".into()),
+            private_key: Some("fake key material MIIsecret".into()),
             private_key_password: Some("hunter2".into()),
             ..Default::default()
         };
