@@ -9,7 +9,7 @@ export CHECKPOINT_DISABLE=1
 
 bash scripts/setup-tools.sh
 echo "==> building terraform-provider-oci and oci-identity-mock" >&2
-cargo build --locked --bins
+cargo build --locked --workspace --bins
 TF="$ROOT/.venv/bin/terraform"
 
 WORK="$(mktemp -d)"

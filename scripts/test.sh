@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit, property, integration (plugin handshake, mock, OCI CLI) and the
-# acceptance suite that drives real Terraform against the mock Identity API.
+# Runs every check and test of the workspace: formatting, clippy (warnings are errors), unit,
+# property, integration (plugin handshake, mock, OCI CLI and SDK) and the acceptance suite that
+# drives real Terraform against the mock Identity API.
 # Installs what it needs: Rust crates (cargo) and Terraform + OCI CLI from PyPI into .venv.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,5 +15,7 @@ bash scripts/setup-tools.sh
 export TERRAFORM="$PWD/.venv/bin/terraform"
 export OCI_CLI_BIN="$PWD/.venv/bin/oci"
 
-cargo build --locked --bins
-cargo test --locked --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"
+cargo fmt --all --check
+cargo build --locked --workspace --bins
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo test --locked --workspace --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"

@@ -1,0 +1,382 @@
+//! The OCI client against the in-process mock Identity API: signing, CRUD, errors and hints,
+//! retries (including a create whose response is lost) and cancellation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oci_client::keys::RsaPrivateKey;
+use oci_client::signer::Signer;
+use oci_client::{config, IdentityClient, ResolvedConfig, RetryPolicy};
+use oci_identity_mock::{self as mock, MockOptions, MockServer};
+use serde_json::{json, Value};
+
+/// Retries quick enough for tests.
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_duration: Duration::from_secs(10),
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        enabled: true,
+    }
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    mock: MockServer,
+    cfg: ResolvedConfig,
+    admin: reqwest::Client,
+}
+
+impl Harness {
+    async fn start() -> Self {
+        Self::start_with(MockOptions::default()).await
+    }
+
+    async fn start_with(opts: MockOptions) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = MockOptions {
+            data_dir: dir.path().join("mock"),
+            ..opts
+        };
+        let mock = mock::start(opts).await.expect("mock starts");
+        let cfg = Self::resolve(&dir, &mock, config::ProviderSettings::default());
+        Self {
+            _dir: dir,
+            mock,
+            cfg,
+            admin: reqwest::Client::new(),
+        }
+    }
+
+    /// Resolves settings the way the provider does, from the mock's config file, with the
+    /// endpoint supplied through `CLIENT_HOST_OVERRIDES`.
+    fn resolve(
+        dir: &tempfile::TempDir,
+        mock: &MockServer,
+        settings: config::ProviderSettings,
+    ) -> ResolvedConfig {
+        let vars = [
+            ("HOME".to_owned(), dir.path().display().to_string()),
+            (
+                "OCI_CONFIG_FILE".to_owned(),
+                mock.config_file.display().to_string(),
+            ),
+            (
+                "CLIENT_HOST_OVERRIDES".to_owned(),
+                format!("oci_identity.IdentityClient={}", mock.endpoint),
+            ),
+        ];
+        let mut cfg = config::resolve(&settings, &move |k| {
+            vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+        .expect("mock config resolves");
+        if cfg.retry.enabled {
+            cfg.retry = fast_retry();
+        }
+        cfg
+    }
+
+    fn client(&self) -> IdentityClient {
+        IdentityClient::new(&self.cfg).unwrap()
+    }
+
+    fn user(&self) -> &str {
+        &self.mock.user_ocids[0]
+    }
+
+    async fn queue_faults(&self, faults: &[&str]) {
+        let response = self
+            .admin
+            .post(format!("{}/_mock/faults", self.mock.endpoint))
+            .json(&json!({ "next": faults }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "queue faults: {}",
+            response.status()
+        );
+    }
+
+    async fn stats(&self) -> Value {
+        self.admin
+            .get(format!("{}/_mock/stats", self.mock.endpoint))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, operation: &str, status: &str) -> u64 {
+        self.stats().await["requests"][operation]["by_status"][status]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    async fn total(&self, operation: &str) -> u64 {
+        self.stats().await["requests"][operation]["total"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+}
+
+fn is_live(state: &str) -> bool {
+    !matches!(state, "DELETING" | "DELETED")
+}
+
+#[tokio::test]
+async fn create_list_update_delete_round_trip() {
+    let h = Harness::start().await;
+    let client = h.client();
+    let user = h.user().to_owned();
+
+    let created = client.create_auth_token(&user, "ci token").await.unwrap();
+    assert!(
+        created.token.as_deref().is_some_and(|t| !t.is_empty()),
+        "create returns the secret"
+    );
+    assert_eq!(created.user_id, user);
+    assert_eq!(created.description.as_deref(), Some("ci token"));
+    assert!(!format!("{created:?}").contains(created.token.as_deref().unwrap()));
+
+    let listed = client.list_auth_tokens(&user).await.unwrap();
+    let item = listed.iter().find(|t| t.id == created.id).expect("listed");
+    assert_eq!(item.token, None, "list never returns the secret");
+
+    let updated = client
+        .update_auth_token(&user, &created.id, "renamed")
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.id.as_str(), updated.description.as_deref()),
+        (created.id.as_str(), Some("renamed"))
+    );
+
+    client.delete_auth_token(&user, &created.id).await.unwrap();
+    let after = client.list_auth_tokens(&user).await.unwrap();
+    assert!(
+        after
+            .iter()
+            .all(|t| t.id != created.id || !is_live(&t.lifecycle_state)),
+        "{after:?}"
+    );
+
+    let stats = h.stats().await;
+    assert_eq!(
+        stats["auth_failures"], 0,
+        "every request was signed correctly: {stats}"
+    );
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn third_token_hits_the_limit_with_a_hint() {
+    let h = Harness::start().await;
+    let client = h.client();
+    for i in 0..2 {
+        client
+            .create_auth_token(h.user(), &format!("t{i}"))
+            .await
+            .unwrap();
+    }
+    let err = client.create_auth_token(h.user(), "t3").await.unwrap_err();
+    assert_eq!(
+        (err.status(), err.code()),
+        (Some(400), Some("LimitExceeded"))
+    );
+    assert!(err.hint().unwrap().contains("at most 2 auth tokens"));
+    let text = err.to_string();
+    assert!(text.starts_with("400-LimitExceeded, "), "{text}");
+    assert!(
+        text.contains("Operation: CreateAuthToken") && text.contains("OPC request ID: "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Request target: POST {}/20160918/users/",
+            h.mock.endpoint
+        )),
+        "{text}"
+    );
+    assert_eq!(err.attempts, 1);
+    assert_eq!(
+        h.count("CreateAuthToken", "400").await,
+        1,
+        "400 is not retried"
+    );
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_user_is_not_found_with_a_hint() {
+    let h = Harness::start().await;
+    let err = h
+        .client()
+        .list_auth_tokens("ocid1.user.oc1..doesnotexist")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(err.code(), Some("NotAuthorizedOrNotFound"));
+    assert!(err.hint().unwrap().contains("user OCID"));
+    assert!(!err.is_retryable());
+    assert_eq!(h.total("ListAuthTokens").await, 1);
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_key_is_not_authenticated_and_not_retried() {
+    let h = Harness::start().await;
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keys/rsa2048_other.pem"
+    ))
+    .unwrap();
+    let mut cfg = h.cfg.clone();
+    cfg.signer = Signer::new(
+        cfg.key_id.clone(),
+        Arc::new(RsaPrivateKey::from_pem(&pem, None).unwrap()),
+    );
+    let err = IdentityClient::new(&cfg)
+        .unwrap()
+        .list_auth_tokens(h.user())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.status(), err.code()),
+        (Some(401), Some("NotAuthenticated"))
+    );
+    assert!(err.hint().unwrap().contains("fingerprint"));
+    assert_eq!(err.attempts, 1);
+    let text = err.to_string();
+    assert!(
+        !text.contains("Signature") && !text.contains("signature=\""),
+        "{text}"
+    );
+    assert_eq!(h.stats().await["auth_failures"], 1);
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn throttling_and_unavailability_are_retried() {
+    let h = Harness::start().await;
+    h.queue_faults(&["503", "429"]).await;
+    let tokens = h.client().list_auth_tokens(h.user()).await.unwrap();
+    assert!(tokens.is_empty());
+    assert_eq!(h.count("ListAuthTokens", "503").await, 1);
+    assert_eq!(h.count("ListAuthTokens", "429").await, 1);
+    assert_eq!(h.count("ListAuthTokens", "200").await, 1);
+    assert_eq!(
+        h.stats().await["auth_failures"],
+        0,
+        "each attempt is re-signed"
+    );
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried() {
+    let h = Harness::start().await;
+    h.queue_faults(&["drop_connection", "500"]).await;
+    h.client().list_auth_tokens(h.user()).await.unwrap();
+    assert_eq!(h.total("ListAuthTokens").await, 3);
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn create_with_lost_response_leaves_exactly_one_token() {
+    let h = Harness::start().await;
+    let client = h.client();
+    h.queue_faults(&["drop_response"]).await;
+    let created = client.create_auth_token(h.user(), "once").await.unwrap();
+    assert!(created.token.is_some());
+    assert_eq!(
+        h.total("CreateAuthToken").await,
+        2,
+        "the lost response was retried"
+    );
+    let live: Vec<_> = client
+        .list_auth_tokens(h.user())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| is_live(&t.lifecycle_state))
+        .collect();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0].id, created.id);
+    assert_eq!(h.stats().await["live_tokens"], 1);
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn disabled_retries_fail_on_the_first_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = mock::start(MockOptions {
+        data_dir: dir.path().join("mock"),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let settings = config::ProviderSettings {
+        disable_auto_retries: Some(true),
+        ..Default::default()
+    };
+    let cfg = Harness::resolve(&dir, &mock, settings);
+    assert!(!cfg.retry.enabled);
+    let h = Harness {
+        _dir: dir,
+        mock,
+        cfg,
+        admin: reqwest::Client::new(),
+    };
+    h.queue_faults(&["503"]).await;
+    let err = h.client().list_auth_tokens(h.user()).await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(
+        err.is_retryable(),
+        "retryable in principle, but retries are off"
+    );
+    assert_eq!(err.attempts, 1);
+    assert_eq!(h.total("ListAuthTokens").await, 1);
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn retry_budget_bounds_the_time_spent() {
+    let mut h = Harness::start().await;
+    h.cfg.retry = RetryPolicy {
+        max_duration: Duration::from_millis(150),
+        ..fast_retry()
+    };
+    h.queue_faults(&["503"; 40]).await;
+    let started = std::time::Instant::now();
+    let err = h.client().list_auth_tokens(h.user()).await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(err.attempts > 1, "retried at least once");
+    assert!(
+        // 40 queued 503s with unbounded retries would take minutes; the 150 ms budget stops early.
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn callers_can_bound_a_call_and_drop_it() {
+    let h = Harness::start_with(MockOptions {
+        latency_ms: 2_000,
+        ..Default::default()
+    })
+    .await;
+    let client = h.client();
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(100),
+        client.list_auth_tokens(h.user()),
+    )
+    .await;
+    assert!(outcome.is_err(), "the deadline fires first");
+    h.mock.stop().await;
+}

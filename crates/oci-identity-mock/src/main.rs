@@ -1,0 +1,176 @@
+//! `oci-identity-mock`: a mock of the OCI Identity auth-token API.
+//!
+//! Prints one JSON line on stdout when ready; logs go to stderr. See `--help`.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use oci_identity_mock::{self as mock, MockOptions};
+
+const USAGE: &str = "\
+Usage: oci-identity-mock --data-dir DIR [options]
+
+A mock of the OCI Identity auth-token API (/20160918/users/{userId}/authTokens).
+On first start it creates in DIR a tenancy, users with RSA API keys (DIR/keys/) and an OCI
+config file (DIR/config: DEFAULT, USER1, USER2, ...). State persists in DIR/state.json.
+When ready it prints one JSON line on stdout:
+  {\"endpoint\": ..., \"config_file\": ..., \"tenancy_ocid\": ..., \"user_ocids\": [...]}
+
+Options:
+  --data-dir DIR       data directory (required)
+  --listen ADDR        listen address [default: 127.0.0.1:0]
+  --users N            number of users (more are added on restart) [default: 1]
+  --token-limit N      auth tokens per user, 0 = unlimited [default: 2]
+  --latency-ms N       delay added to every API request [default: 0]
+  --fault-rate F       probability 0..1 of a random 429/500/503/dropped connection [default: 0]
+  --list-lag-ms N      new tokens appear in lists only after N ms [default: 0]
+  --activation-ms N    new tokens are CREATING for N ms, then ACTIVE [default: 0]
+  --seed S             seed of the fault RNG [default: 0]
+  --log-level LEVEL    error|warn|info|debug|trace (or env OCI_MOCK_LOG) [default: info]
+  -h, --help           show this help
+
+Admin endpoints (unsigned): GET /_mock/stats, POST /_mock/faults
+({\"fault_rate\": F, \"next\": [\"503\", \"429\", \"500\", \"drop_connection\", \"drop_response\"]}),
+POST /_mock/reset-stats.
+";
+
+struct Args {
+    opts: MockOptions,
+    log_level: tracing::Level,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut opts = MockOptions::default();
+    let mut data_dir: Option<PathBuf> = None;
+    let mut log_level = std::env::var("OCI_MOCK_LOG")
+        .ok()
+        .and_then(|v| mock::logging::parse_level(&v))
+        .unwrap_or(tracing::Level::INFO);
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(None);
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        if !name.starts_with("--") {
+            return Err(format!("unexpected argument {arg:?}"));
+        }
+        let mut value = || -> Result<String, String> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => it.next().ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        fn num<T: std::str::FromStr>(name: &str, v: String) -> Result<T, String> {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("invalid value {v:?} for {name}"))
+        }
+        match name.as_str() {
+            "--data-dir" => {
+                let v = value()?;
+                if v.is_empty() {
+                    return Err("--data-dir must not be empty".into());
+                }
+                data_dir = Some(PathBuf::from(v));
+            }
+            "--listen" => opts.listen = num::<SocketAddr>(&name, value()?)?,
+            "--users" => {
+                opts.users = num(&name, value()?)?;
+                if opts.users == 0 {
+                    return Err("--users must be at least 1".into());
+                }
+            }
+            "--token-limit" => opts.token_limit = num(&name, value()?)?,
+            "--latency-ms" => opts.latency_ms = num(&name, value()?)?,
+            "--fault-rate" => {
+                let f: f64 = num(&name, value()?)?;
+                if !f.is_finite() || !(0.0..=1.0).contains(&f) {
+                    return Err(format!("--fault-rate must be between 0 and 1, got {f}"));
+                }
+                opts.fault_rate = f;
+            }
+            "--list-lag-ms" => opts.list_lag_ms = num(&name, value()?)?,
+            "--activation-ms" => opts.activation_ms = num(&name, value()?)?,
+            "--seed" => opts.seed = num(&name, value()?)?,
+            "--log-level" => {
+                let v = value()?;
+                log_level = mock::logging::parse_level(&v)
+                    .ok_or_else(|| format!("invalid log level {v:?}"))?;
+            }
+            _ => return Err(format!("unknown option {name}")),
+        }
+    }
+    opts.data_dir = data_dir.ok_or("--data-dir is required")?;
+    Ok(Some(Args { opts, log_level }))
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot listen for SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("oci-identity-mock: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    mock::logging::init_stderr(args.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("oci-identity-mock: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let server = match mock::start(args.opts).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("oci-identity-mock: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        {
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{}", server.ready_line())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                eprintln!("oci-identity-mock: cannot write to stdout");
+            }
+        }
+        tracing::info!("listening on {}", server.endpoint);
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        server.stop().await;
+        ExitCode::SUCCESS
+    })
+}

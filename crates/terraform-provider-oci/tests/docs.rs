@@ -1,0 +1,112 @@
+//! The registry documentation in `docs/` is generated from the schemas and the examples;
+//! this test fails when it is stale. Regenerate with `UPDATE_DOCS=1 cargo test --test docs`.
+
+use terraform_provider_oci::OciProvider;
+use tfplugin::docs::schema_markdown;
+use tfplugin::framework::Provider;
+
+fn example(rel: &str) -> String {
+    std::fs::read_to_string(test_support::workspace_root().join("examples").join(rel)).unwrap()
+}
+
+fn front_matter(title: &str, description: &str) -> String {
+    format!("---\npage_title: \"{title}\"\nsubcategory: \"Identity\"\ndescription: |-\n  {description}\n---\n\n")
+}
+
+fn pages() -> Vec<(&'static str, String)> {
+    let p = OciProvider::new();
+    let resource = p.resources().into_iter().next().unwrap().schema();
+    let data_source = p.data_sources().into_iter().next().unwrap().schema();
+    let list = p.list_resources().into_iter().next().unwrap().schema();
+    let provider = p.schema();
+
+    let index = format!(
+        "{}# OCI Provider (auth tokens)\n\n{}\n\nCredentials are read as the official `oracle/oci` provider reads them: provider arguments first, then `TF_VAR_<argument>` and `OCI_<ARGUMENT>` environment variables, then the `~/.oci/config` profile (`OCI_CONFIG_FILE` or `OCI_CLI_CONFIG_FILE` name another file; named profiles inherit `[DEFAULT]`). Private keys may be PKCS#1, PKCS#8, encrypted PKCS#8 or legacy OpenSSL-encrypted PEM. `CLIENT_HOST_OVERRIDES=oci_identity.IdentityClient=URL` or `identity_endpoint` point the provider at another Identity endpoint, such as `oci-identity-mock`.\n\nAPI calls that are throttled (429), fail on the server (5xx), conflict (409) or lose their connection are retried with jittered exponential backoff within `retry_duration_seconds`; 400, 401, 403, 404 and 412 are not. A create keeps one `opc-retry-token` across its attempts, so a create whose response was lost is not duplicated.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("Provider: OCI (auth tokens)", "Manages OCI Identity auth tokens."),
+        provider.block.description,
+        example("provider/provider.tf"),
+        schema_markdown(&provider.block)
+    );
+    let resource_page = format!(
+        "{}# oci_identity_auth_token (Resource)\n\n{}\n\n~> The API returns the token value only when the token is created. It is stored in state (marked sensitive) and kept there; **an imported token has `token = null`**, because no API call can read the secret back.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}\n## Import\n\nImport by user and token OCID, the official provider's ID format:\n\n```shell\n{}```\n\nOr, with Terraform 1.12 and later, by resource identity:\n\n```terraform\n{}```\n",
+        front_matter("oci_identity_auth_token Resource - oci", "An auth token of an OCI IAM user."),
+        resource.block.description,
+        example("resources/oci_identity_auth_token/resource.tf"),
+        schema_markdown(&resource.block),
+        example("resources/oci_identity_auth_token/import.sh"),
+        example("resources/oci_identity_auth_token/import-by-identity.tf"),
+    );
+    let data_source_page = format!(
+        "{}# oci_identity_auth_tokens (Data Source)\n\n{}\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("oci_identity_auth_tokens Data Source - oci", "The auth tokens of an OCI IAM user."),
+        data_source.block.description,
+        example("data-sources/oci_identity_auth_tokens/data-source.tf"),
+        schema_markdown(&data_source.block)
+    );
+    let list_page = format!(
+        "{}# oci_identity_auth_token (List Resource)\n\n{}\n\nEach result carries the token's identity (`user_id`, `id`) and the display name `<description> (<id>)`. `terraform query -generate-config-out=FILE` writes `import` and `resource` blocks that plan with no changes.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("oci_identity_auth_token List Resource - oci", "Lists the auth tokens of an OCI IAM user."),
+        list.block.description,
+        example("list-resources/oci_identity_auth_token/list-resource.tfquery.hcl"),
+        schema_markdown(&list.block)
+    );
+    vec![
+        ("index.md", index),
+        ("resources/identity_auth_token.md", resource_page),
+        ("data-sources/identity_auth_tokens.md", data_source_page),
+        ("list-resources/identity_auth_token.md", list_page),
+    ]
+}
+
+#[test]
+fn docs_are_generated_from_the_schemas() {
+    let docs = test_support::workspace_root().join("docs");
+    let update = std::env::var_os("UPDATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for (rel, content) in pages() {
+        let path = docs.join(rel);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &content).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
+            stale.push(rel);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale docs {stale:?}: run `UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+#[test]
+fn every_attribute_is_described() {
+    let p = OciProvider::new();
+    let mut blocks = vec![("provider".to_string(), p.schema().block)];
+    blocks.extend(
+        p.resources()
+            .iter()
+            .map(|r| (r.type_name().to_string(), r.schema().block)),
+    );
+    blocks.extend(
+        p.data_sources()
+            .iter()
+            .map(|d| (d.type_name().to_string(), d.schema().block)),
+    );
+    blocks.extend(
+        p.list_resources()
+            .iter()
+            .map(|l| (format!("list {}", l.type_name()), l.schema().block)),
+    );
+    while let Some((name, block)) = blocks.pop() {
+        for a in &block.attributes {
+            assert!(
+                !a.description.is_empty(),
+                "{name}.{} has no description",
+                a.name
+            );
+        }
+        for b in &block.blocks {
+            blocks.push((format!("{name}.{}", b.type_name), b.block.clone()));
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! The provider-facing core: `Provider`, `Resource`, `DataSource` and `ListResource` traits in
+//! the spirit of terraform-plugin-framework, and the plan rules every resource gets for free.
+//!
+//! Implementations deal in cty [`Value`]s shaped by their own [`Schema`]; the gRPC layer in
+//! `server.rs` does the wire work.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+pub use tonic::async_trait;
+
+use super::cty::{AttributePath, Value};
+use super::diag::Diagnostics;
+use super::schema::{Block, IdentitySchema, Nesting, Schema};
+
+/// Cancellation for in-flight work: `StopProvider` flips it.
+#[derive(Clone)]
+pub struct Ctx {
+    stop: watch::Receiver<bool>,
+}
+
+/// Returned when work was cut short by `StopProvider`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
+
+impl Ctx {
+    pub fn new(stop: watch::Receiver<bool>) -> Self {
+        Ctx { stop }
+    }
+
+    /// A context that is never stopped (tests, debug tools).
+    pub fn background() -> Self {
+        let (tx, rx) = watch::channel(false);
+        std::mem::forget(tx);
+        Ctx { stop: rx }
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Runs `f` unless and until the provider is asked to stop.
+    pub async fn run<F: Future>(&self, f: F) -> Result<F::Output, Stopped> {
+        let mut stop = self.stop.clone();
+        if *stop.borrow() {
+            return Err(Stopped);
+        }
+        tokio::select! {
+            out = f => Ok(out),
+            _ = stop.wait_for(|s| *s) => Err(Stopped),
+        }
+    }
+}
+
+pub struct ConfigureRequest {
+    pub config: Value,
+    pub terraform_version: String,
+}
+
+pub struct ReadRequest {
+    pub state: Value,
+    pub private: Vec<u8>,
+    pub ctx: Ctx,
+}
+
+pub struct ReadResponse {
+    /// `Value::Null` means the remote object is gone.
+    pub state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct CreateRequest {
+    pub config: Value,
+    pub planned: Value,
+    pub ctx: Ctx,
+}
+
+pub struct UpdateRequest {
+    pub config: Value,
+    pub planned: Value,
+    pub prior: Value,
+    pub ctx: Ctx,
+}
+
+pub struct DeleteRequest {
+    pub prior: Value,
+    pub ctx: Ctx,
+}
+
+#[derive(Default)]
+pub struct ApplyResponse {
+    /// The new state; on failure the partial state to keep (Null keeps nothing).
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+    /// New private state for the instance; `None` keeps the planned private state.
+    pub private: Option<Vec<u8>>,
+}
+
+pub struct ImportResponse {
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+}
+
+/// Context for a resource's own plan adjustments.
+pub struct PlanContext<'a> {
+    pub prior: &'a Value,
+    pub config: &'a Value,
+}
+
+/// A managed resource: schema and CRUD. Optional capabilities have defaults.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+
+    async fn create(&self, req: CreateRequest) -> ApplyResponse;
+    async fn read(&self, req: ReadRequest) -> ReadResponse;
+    async fn update(&self, req: UpdateRequest) -> ApplyResponse;
+    async fn delete(&self, req: DeleteRequest) -> Diagnostics;
+
+    /// Checks beyond the per-attribute validators. Values may be unknown.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Adjusts the plan the core computed (runs after the core rules).
+    fn modify_plan(&self, _ctx: &PlanContext<'_>, _planned: &mut Value, _diags: &mut Diagnostics) {}
+
+    /// The identity schema, for resources that support identity (Terraform 1.12+). The
+    /// identity value is taken from the state attributes of the same names.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// Turns an import ID into a (possibly partial) state; Terraform then reads it.
+    fn import_id(&self, id: &str) -> Result<Value, Diagnostics> {
+        let _ = id;
+        let mut d = Diagnostics::new();
+        d.error(
+            "Import not supported",
+            format!("{} does not support import by ID.", self.type_name()),
+        );
+        Err(d)
+    }
+}
+
+pub struct DataReadRequest {
+    pub config: Value,
+    pub ctx: Ctx,
+}
+
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn read(&self, req: DataReadRequest) -> ApplyResponse;
+}
+
+pub struct ListRequest {
+    pub config: Value,
+    pub include_resource: bool,
+    pub limit: i64,
+    pub ctx: Ctx,
+}
+
+/// One result of a list: the full managed-resource state of an object and its display name.
+/// The core derives the identity from the state.
+pub struct ListItem {
+    pub display_name: String,
+    pub state: Value,
+}
+
+/// Where a list resource sends its results. `send` returns false once the consumer is gone
+/// (limit reached or stream cancelled): stop listing then.
+pub struct ListSink {
+    tx: mpsc::Sender<Result<ListItem, Diagnostics>>,
+}
+
+impl ListSink {
+    pub fn new(tx: mpsc::Sender<Result<ListItem, Diagnostics>>) -> Self {
+        ListSink { tx }
+    }
+    pub async fn send(&self, item: ListItem) -> bool {
+        self.tx.send(Ok(item)).await.is_ok()
+    }
+    pub async fn error(&self, diags: Diagnostics) {
+        let _ = self.tx.send(Err(diags)).await;
+    }
+}
+
+/// A list resource for `terraform query` (Terraform 1.14+). Its type name must be that of a
+/// managed resource with an identity schema.
+#[async_trait]
+pub trait ListResource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    /// The schema of the `config { }` block of a `list` block.
+    fn schema(&self) -> Schema;
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn list(&self, req: ListRequest, out: ListSink);
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider's local name, e.g. `example`.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn configure(&self, req: ConfigureRequest) -> Diagnostics;
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
+}
+
+/// Runs every attribute validator of `block` over the known values in `config`.
+pub fn validate_block(
+    block: &Block,
+    config: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    if config.is_null() || config.is_unknown() {
+        return;
+    }
+    for attr in &block.attributes {
+        let v = config.get(&attr.name);
+        if v.is_null() || !v.is_wholly_known() {
+            continue;
+        }
+        for validator in &attr.validators {
+            if let Err(problem) = (validator.check)(v) {
+                diags.attribute_error(
+                    path.child_attr(&attr.name),
+                    "Invalid attribute value",
+                    problem,
+                );
+            }
+        }
+        if let Some(nested) = &attr.nested {
+            validate_nested(
+                &nested.block,
+                nested.nesting,
+                v,
+                &path.child_attr(&attr.name),
+                diags,
+            );
+        }
+    }
+    for nb in &block.blocks {
+        validate_nested(
+            &nb.block,
+            nb.nesting,
+            config.get(&nb.type_name),
+            &path.child_attr(&nb.type_name),
+            diags,
+        );
+    }
+}
+
+/// Validates each object of a nested block or nested attribute.
+fn validate_nested(
+    block: &Block,
+    nesting: Nesting,
+    v: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    match nesting {
+        Nesting::Single | Nesting::Group => validate_block(block, v, path, diags),
+        Nesting::List | Nesting::Set => {
+            for (i, e) in v.as_elements().unwrap_or(&[]).iter().enumerate() {
+                validate_block(block, e, &path.child_index(i as i64), diags);
+            }
+        }
+        Nesting::Map => {
+            for (k, e) in v.as_attrs().into_iter().flatten() {
+                validate_block(block, e, &path.child_key(k), diags);
+            }
+        }
+    }
+}
+
+/// The result of the core plan rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub planned: Value,
+    pub requires_replace: Vec<AttributePath>,
+}
+
+/// Terraform's plan rules, applied once for every resource:
+/// - destroy plans null;
+/// - configuration values are kept as proposed;
+/// - on create, computed attributes left null in config are unknown;
+/// - on update, if anything changes, they become unknown too, except those marked
+///   "use state for unknown", which keep their prior value;
+/// - a change to a "requires replace" attribute is reported as such;
+/// - write-only attributes are planned null.
+pub fn plan(schema: &Schema, prior: &Value, config: &Value, proposed: &Value) -> Plan {
+    if proposed.is_null() {
+        return Plan {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+        };
+    }
+    let mut planned = proposed.clone();
+    let creating = prior.is_null();
+    let changing = creating || proposed != prior;
+    let mut requires_replace = Vec::new();
+    for attr in &schema.block.attributes {
+        if attr.write_only {
+            planned.set(&attr.name, Value::Null);
+            continue;
+        }
+        let in_config = config.get(&attr.name);
+        if attr.computed && in_config.is_null() && changing {
+            let keep =
+                !creating && attr.use_state_for_unknown && !prior.get(&attr.name).is_unknown();
+            if !keep {
+                planned.set(&attr.name, Value::Unknown);
+            } else {
+                planned.set(&attr.name, prior.get(&attr.name).clone());
+            }
+        }
+        if attr.requires_replace && !creating {
+            let new = planned.get(&attr.name);
+            if new.is_unknown() || new != prior.get(&attr.name) {
+                requires_replace.push(AttributePath::attr(&attr.name));
+            }
+        }
+    }
+    Plan {
+        planned,
+        requires_replace,
+    }
+}
+
+/// The identity of an object: the identity attributes, taken from its state.
+pub fn identity_from_state(schema: &IdentitySchema, state: &Value) -> Value {
+    Value::object(
+        schema
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), state.get(&a.name).clone())),
+    )
+}
+
+/// A partial state for import by identity: identity attributes set, everything else null.
+pub fn state_from_identity(
+    schema: &Schema,
+    identity_schema: &IdentitySchema,
+    identity: &Value,
+) -> Value {
+    let mut state = null_object(&schema.block);
+    for a in &identity_schema.attributes {
+        state.set(&a.name, identity.get(&a.name).clone());
+    }
+    state
+}
+
+/// An object of `block`'s shape with every attribute and block null (list/set blocks empty).
+pub fn null_object(block: &Block) -> Value {
+    let mut m = std::collections::BTreeMap::new();
+    for a in &block.attributes {
+        m.insert(a.name.clone(), Value::Null);
+    }
+    for b in &block.blocks {
+        let v = match b.nesting {
+            Nesting::Single => Value::Null,
+            Nesting::Group => null_object(&b.block),
+            Nesting::List => Value::List(Vec::new()),
+            Nesting::Set => Value::Set(Vec::new()),
+            Nesting::Map => Value::Map(Default::default()),
+        };
+        m.insert(b.type_name.clone(), v);
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Attribute, NestedBlock, Validator};
+
+    fn schema() -> Schema {
+        Schema::new(
+            Block::new()
+                .attribute(Attribute::string("user_id").required().requires_replace())
+                .attribute(Attribute::string("description").required())
+                .attribute(Attribute::string("id").computed().use_state_for_unknown())
+                .attribute(
+                    Attribute::string("token")
+                        .computed()
+                        .sensitive()
+                        .use_state_for_unknown(),
+                )
+                .attribute(Attribute::string("state").computed())
+                .attribute(Attribute::string("secret_in").optional().write_only()),
+        )
+    }
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        let mut v = null_object(&schema().block);
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn create_marks_computed_unknown() {
+        let config = obj(&[("user_id", "u".into()), ("description", "d".into())]);
+        let p = plan(&schema(), &Value::Null, &config, &config);
+        assert_eq!(p.planned.get("id"), &Value::Unknown);
+        assert_eq!(p.planned.get("token"), &Value::Unknown);
+        assert_eq!(p.planned.get("state"), &Value::Unknown);
+        assert_eq!(p.planned.get("description"), &Value::from("d"));
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn no_change_plans_prior_state() {
+        let prior = obj(&[
+            ("user_id", "u".into()),
+            ("description", "d".into()),
+            ("id", "i".into()),
+            ("token", "t".into()),
+            ("state", "ACTIVE".into()),
+        ]);
+        let config = obj(&[("user_id", "u".into()), ("description", "d".into())]);
+        let p = plan(&schema(), &prior, &config, &prior);
+        assert_eq!(p.planned, prior);
+    }
+
+    #[test]
+    fn update_keeps_use_state_for_unknown_and_unknowns_the_rest() {
+        let prior = obj(&[
+            ("user_id", "u".into()),
+            ("description", "d".into()),
+            ("id", "i".into()),
+            ("token", "t".into()),
+            ("state", "ACTIVE".into()),
+        ]);
+        let config = obj(&[("user_id", "u".into()), ("description", "d2".into())]);
+        let mut proposed = prior.clone();
+        proposed.set("description", "d2".into());
+        let p = plan(&schema(), &prior, &config, &proposed);
+        assert_eq!(p.planned.get("id"), &Value::from("i"));
+        assert_eq!(p.planned.get("token"), &Value::from("t"));
+        assert_eq!(p.planned.get("state"), &Value::Unknown);
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn force_new_change_requires_replace() {
+        let prior = obj(&[
+            ("user_id", "u".into()),
+            ("description", "d".into()),
+            ("id", "i".into()),
+        ]);
+        let mut proposed = prior.clone();
+        proposed.set("user_id", "u2".into());
+        let config = obj(&[("user_id", "u2".into()), ("description", "d".into())]);
+        let p = plan(&schema(), &prior, &config, &proposed);
+        assert_eq!(p.requires_replace, vec![AttributePath::attr("user_id")]);
+        // Unknown new value also replaces.
+        proposed.set("user_id", Value::Unknown);
+        let p = plan(&schema(), &prior, &config, &proposed);
+        assert_eq!(p.requires_replace, vec![AttributePath::attr("user_id")]);
+    }
+
+    #[test]
+    fn destroy_plans_null_and_write_only_is_never_planned() {
+        let prior = obj(&[("user_id", "u".into())]);
+        assert_eq!(
+            plan(&schema(), &prior, &Value::Null, &Value::Null).planned,
+            Value::Null
+        );
+        let config = obj(&[
+            ("user_id", "u".into()),
+            ("description", "d".into()),
+            ("secret_in", "s".into()),
+        ]);
+        let p = plan(&schema(), &Value::Null, &config, &config);
+        assert_eq!(p.planned.get("secret_in"), &Value::Null);
+    }
+
+    #[test]
+    fn validators_run_on_known_values_with_paths() {
+        let block = Block::new()
+            .attribute(
+                Attribute::string("a")
+                    .optional()
+                    .validator(Validator::string("non-empty", |s| {
+                        if s.is_empty() {
+                            Err("must not be empty".into())
+                        } else {
+                            Ok(())
+                        }
+                    })),
+            )
+            .block(NestedBlock::new(
+                "timeouts",
+                Nesting::Single,
+                Block::new().attribute(Attribute::string("create").optional().validator(
+                    Validator::string("duration", |s| {
+                        if s.ends_with('m') {
+                            Ok(())
+                        } else {
+                            Err(format!("bad duration {s:?}"))
+                        }
+                    }),
+                )),
+            ));
+        let mut d = Diagnostics::new();
+        let config = Value::object([
+            ("a", Value::from("")),
+            ("timeouts", Value::object([("create", Value::from("soon"))])),
+        ]);
+        validate_block(&block, &config, &AttributePath::root(), &mut d);
+        let paths: Vec<String> = d
+            .iter()
+            .map(|x| x.attribute.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, vec!["a", "timeouts.create"]);
+        // Unknown values are skipped.
+        let mut d = Diagnostics::new();
+        validate_block(
+            &block,
+            &Value::object([("a", Value::Unknown)]),
+            &AttributePath::root(),
+            &mut d,
+        );
+        assert!(d.is_empty());
+    }
+}

@@ -1,0 +1,271 @@
+//! Running a provider as a go-plugin server: listener, optional mTLS, the tfplugin6,
+//! health, controller and stdio services, the handshake line, and prompt shutdown.
+
+use std::io::{self, Write};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{mpsc, Notify};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::framework::Provider;
+use super::handshake::{self, Listener};
+use super::proto::plugin as gp;
+use super::server::provider_server;
+use super::tls;
+
+pub struct ServeOptions {
+    /// The provider's source address, e.g. `registry.terraform.io/hashicorp/example`.
+    pub provider_address: String,
+    /// The program's name (`terraform-provider-<name>`), shown when it is run by hand and in
+    /// its TLS certificate.
+    pub program_name: String,
+    /// Serve without handshake or TLS and print a `TF_REATTACH_PROVIDERS` line instead.
+    pub debug: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{}", handshake::not_started_by_terraform(.program))]
+    NotStartedByTerraform { program: String },
+    #[error("cannot listen: {0}")]
+    Listen(io::Error),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Any accepted connection, plain or TLS, unix or TCP.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+struct Conn(Box<dyn Io>);
+
+impl tonic::transport::server::Connected for Conn {
+    type ConnectInfo = ();
+    fn connect_info(&self) -> Self::ConnectInfo {}
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.get_mut().0).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().0).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().0).poll_shutdown(cx)
+    }
+}
+
+/// Accepts connections, completes TLS handshakes where configured, and hands them to tonic.
+/// A client that fails the TLS handshake (for instance without Terraform's certificate) is
+/// dropped and never reaches a service.
+fn accept_loop(
+    listener: Arc<Listener>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> ReceiverStream<io::Result<Conn>> {
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(async move {
+        loop {
+            let accepted: io::Result<Box<dyn Io>> = match &*listener {
+                Listener::Unix { listener, .. } => listener
+                    .accept()
+                    .await
+                    .map(|(s, _)| Box::new(s) as Box<dyn Io>),
+                Listener::Tcp(l) => l.accept().await.map(|(s, _)| Box::new(s) as Box<dyn Io>),
+            };
+            let stream = match accepted {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            match &tls {
+                None => {
+                    if tx.send(Ok(Conn(stream))).await.is_err() {
+                        return;
+                    }
+                }
+                Some(config) => {
+                    let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                            .await
+                        {
+                            Ok(Ok(tls_stream)) => {
+                                let _ = tx.send(Ok(Conn(Box::new(tls::TlsConn(tls_stream))))).await;
+                            }
+                            Ok(Err(e)) => tracing::warn!(error = %e, "TLS handshake refused"),
+                            Err(_) => tracing::warn!("TLS handshake timed out"),
+                        }
+                    });
+                }
+            }
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// go-plugin's controller: `Shutdown` asks the process to exit.
+struct Controller {
+    shutdown: Arc<Notify>,
+    ignore: bool,
+}
+
+#[tonic::async_trait]
+impl gp::grpc_controller_server::GrpcController for Controller {
+    async fn shutdown(&self, _req: Request<gp::Empty>) -> Result<Response<gp::Empty>, Status> {
+        if !self.ignore {
+            tracing::debug!("shutdown requested by Terraform");
+            self.shutdown.notify_one();
+        }
+        Ok(Response::new(gp::Empty {}))
+    }
+}
+
+type StdioStream = Pin<Box<dyn futures_util::Stream<Item = Result<gp::StdioData, Status>> + Send>>;
+
+/// go-plugin's stdio stream. We never write to stdout after the handshake, so the stream
+/// stays open and silent until the server stops.
+struct Stdio {
+    closed: Arc<Notify>,
+}
+
+#[tonic::async_trait]
+impl gp::grpc_stdio_server::GrpcStdio for Stdio {
+    async fn stream_stdio(&self, _req: Request<()>) -> Result<Response<StdioStream>, Status> {
+        let closed = self.closed.clone();
+        let stream = async_stream::stream! {
+            closed.notified().await;
+            if false {
+                yield Ok(gp::StdioData::default());
+            }
+        };
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// Serves `provider` until Terraform shuts it down. Returns when the process should exit.
+pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), ServeError> {
+    let env = |k: &str| std::env::var(k).ok();
+    if !opts.debug && !handshake::cookie_present(env) {
+        return Err(ServeError::NotStartedByTerraform {
+            program: opts.program_name,
+        });
+    }
+    let listener = Arc::new(handshake::listen(env).map_err(ServeError::Listen)?);
+
+    let client_cert = env("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty() && !opts.debug);
+    let (tls_config, server_cert) = match client_cert {
+        Some(pem) => {
+            let identity = tls::generate_server_identity(&opts.program_name)?;
+            let config = tls::server_config(&identity, tls::parse_client_cert(&pem)?)?;
+            (Some(config), Some(identity.cert_der.to_vec()))
+        }
+        None => (None, None),
+    };
+
+    let shutdown = Arc::new(Notify::new());
+    let stdio_closed = Arc::new(Notify::new());
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+
+    let router = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(
+            Controller {
+                shutdown: shutdown.clone(),
+                ignore: opts.debug,
+            },
+        ))
+        .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio {
+            closed: stdio_closed.clone(),
+        }))
+        .add_service(provider_server(provider));
+
+    let incoming = accept_loop(listener.clone(), tls_config);
+
+    if opts.debug {
+        let reattach = handshake::reattach_config(&opts.provider_address, &listener);
+        println!("Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\tTF_REATTACH_PROVIDERS='{reattach}'\n");
+    } else {
+        let version = handshake::negotiate_version(env("PLUGIN_PROTOCOL_VERSIONS").as_deref());
+        let line = handshake::handshake_line(version, &listener, server_cert.as_deref());
+        let mut out = io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+
+    let stop_signal = {
+        let shutdown = shutdown.clone();
+        let debug = opts.debug;
+        async move {
+            wait_for_stop(shutdown, debug).await;
+        }
+    };
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        router
+            .serve_with_incoming_shutdown(incoming, async move {
+                let _ = done_rx.await;
+            })
+            .await
+    });
+    stop_signal.await;
+    stdio_closed.notify_waiters();
+    let _ = done_tx.send(());
+    // Give in-flight responses (such as the Shutdown reply) a moment, but never make
+    // Terraform wait for its 2 s kill timeout.
+    if let Ok(Ok(Err(e))) = tokio::time::timeout(Duration::from_millis(500), server).await {
+        return Err(e.into());
+    }
+    // The accept loop may still hold the listener; the process exits next, so remove the
+    // socket now rather than on drop.
+    listener.cleanup();
+    Ok(())
+}
+
+/// Waits for the controller's Shutdown or SIGTERM. SIGINT is ignored outside debug mode:
+/// Terraform shares our process group and sends StopProvider instead.
+async fn wait_for_stop(shutdown: Arc<Notify>, debug: bool) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut int = signal(SignalKind::interrupt()).ok();
+    loop {
+        tokio::select! {
+            _ = shutdown.notified() => return,
+            Some(_) = async { match term.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => return,
+            Some(_) = async { match int.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => {
+                if debug {
+                    return;
+                }
+                tracing::debug!("ignoring SIGINT; Terraform stops work with StopProvider");
+            }
+        }
+    }
+}
