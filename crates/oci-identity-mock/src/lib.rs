@@ -5,29 +5,69 @@
 //! `opc-retry-token` and `if-match`, simulates list lag and injects faults. State persists in
 //! `DIR/state.json`. Unsigned admin endpoints live under `/_mock/` (stats, faults, reset-stats).
 //!
-//! Layout: [`state`] (persistence), [`auth`] (signature verification), `api` (handlers),
-//! [`faults`], [`stats`], `conn` (abortable connections), [`logging`] (stderr logs for the binary).
+//! # Layout
+//!
+//! - [`server`]: the listener, [`start`]/[`start_with`], [`MockServer`], and [`router`], which
+//!   merges the APIs served on one listener;
+//! - [`apis`]: one axum router per API, each built with [`apis::Api`]: `apis::identity` (the
+//!   classic Identity API: routes and handlers), `apis::admin` (`/_mock/*`);
+//! - [`middleware`]: the cross-cutting layers every API reuses: `request_id`
+//!   (`opc-request-id`, request log), `errors` (per-API error renderer: [`middleware::OciErrors`],
+//!   [`middleware::ScimErrors`]), `stats` (per operation and status), `latency`, `faults`
+//!   (429/500/503/dropped connections) and `signature` (OCI HTTP signatures against the users'
+//!   keys);
+//! - the models those layers use: [`state`] ([`MockState`] and the persistent store), [`auth`]
+//!   (signature verification), [`faults`] (fault queue and seeded rate), [`stats`] (counters),
+//!   [`keys`], `ids` (random ids and secrets), `conn` (abortable connections), [`logging`]
+//!   (stderr logs for the binary).
+//!
+//! # Adding an API
+//!
+//! Write its handlers (axum extractors; errors as [`middleware::ApiError`], never as a body),
+//! then its router: `Api::new(&state, renderer)` with one `.operation(method, path, name,
+//! handler)` per operation (signed, counted under `name`, delayed, faulted) and `.unsigned(...)`
+//! for anything outside that stack, then `.into_router()`. Pick the error renderer of the API's
+//! form (or implement [`middleware::ErrorRenderer`]), and merge the router into the listener's
+//! app in [`server`] (or serve it on a listener of its own, with `.with_fallback()` so unknown
+//! paths get a 404 in its form). `tests/mock_extra_api.rs` mounts a toy SCIM-style API this way.
+//!
+//! ```
+//! use axum::http::Method;
+//! use oci_identity_mock::apis::Api;
+//! use oci_identity_mock::middleware::{ApiError, ScimErrors};
+//! use oci_identity_mock::MockState;
+//!
+//! async fn ping() -> Result<&'static str, ApiError> {
+//!     Ok("pong")
+//! }
+//!
+//! fn scim(state: &MockState) -> axum::Router {
+//!     Api::new(state, ScimErrors)
+//!         .operation(Method::GET, "/admin/v1/Ping", "Ping", ping)
+//!         .into_router()
+//! }
+//! ```
 
-mod api;
+pub mod apis;
 pub mod auth;
 mod conn;
 pub mod faults;
 mod ids;
 pub mod keys;
 pub mod logging;
-mod state;
+pub mod middleware;
+pub mod server;
+pub mod state;
 pub mod stats;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use axum::Router;
-
-pub use api::{BASE_PATH, MAX_DESCRIPTION_CHARS};
+pub use apis::identity::{BASE_PATH, MAX_DESCRIPTION_CHARS};
 pub use conn::ConnHandle;
 pub use faults::Fault;
+pub use server::{router, start, start_with, MockServer};
+pub use state::MockState;
 pub use stats::Operation;
 
 /// Options of the mock server (the binary's command-line flags).
@@ -82,174 +122,4 @@ pub enum MockError {
     Key(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
-}
-
-pub(crate) struct Shared {
-    pub(crate) store: Mutex<state::Store>,
-    pub(crate) stats: Mutex<stats::Stats>,
-    pub(crate) faults: Mutex<faults::Faults>,
-    pub(crate) token_limit: usize,
-    pub(crate) latency: Duration,
-    pub(crate) list_lag: chrono::Duration,
-    pub(crate) activation: chrono::Duration,
-}
-
-/// The shared state behind a mock server (cheap to clone).
-#[derive(Clone)]
-pub struct MockState {
-    pub(crate) inner: Arc<Shared>,
-}
-
-impl MockState {
-    /// Opens (or initialises) the data directory. Blocking: may generate RSA keys.
-    pub fn open(opts: &MockOptions) -> Result<MockState, MockError> {
-        if !opts.fault_rate.is_finite() || !(0.0..=1.0).contains(&opts.fault_rate) {
-            return Err(MockError::Options(format!(
-                "fault rate must be between 0 and 1, got {}",
-                opts.fault_rate
-            )));
-        }
-        let store = state::Store::open(&opts.data_dir, opts.users)?;
-        Ok(MockState {
-            inner: Arc::new(Shared {
-                store: Mutex::new(store),
-                stats: Mutex::new(stats::Stats::default()),
-                faults: Mutex::new(faults::Faults::new(opts.fault_rate, opts.seed)),
-                token_limit: opts.token_limit,
-                latency: Duration::from_millis(opts.latency_ms),
-                list_lag: chrono::Duration::milliseconds(
-                    i64::try_from(opts.list_lag_ms).unwrap_or(i64::MAX / 1_000_000),
-                ),
-                activation: chrono::Duration::milliseconds(
-                    i64::try_from(opts.activation_ms).unwrap_or(i64::MAX / 1_000_000),
-                ),
-            }),
-        })
-    }
-
-    pub fn config_file(&self) -> PathBuf {
-        api::lock(&self.inner.store).config_file()
-    }
-
-    pub fn tenancy_ocid(&self) -> String {
-        api::lock(&self.inner.store).tenancy_ocid().to_string()
-    }
-
-    pub fn user_ocids(&self) -> Vec<String> {
-        api::lock(&self.inner.store).user_ocids()
-    }
-
-    /// Queues faults for the next API requests (same as `POST /_mock/faults`).
-    pub fn queue_faults(&self, faults: impl IntoIterator<Item = Fault>) {
-        api::lock(&self.inner.faults).enqueue(faults);
-    }
-
-    /// Sets the random fault rate (clamped to 0..=1).
-    pub fn set_fault_rate(&self, rate: f64) {
-        api::lock(&self.inner.faults).set_rate(rate);
-    }
-
-    /// The same JSON as `GET /_mock/stats`.
-    pub fn stats_json(&self) -> serde_json::Value {
-        let live = api::lock(&self.inner.store).live_tokens();
-        api::lock(&self.inner.stats).to_json(live)
-    }
-}
-
-/// The axum router serving the API and the admin endpoints. Serve it with
-/// `into_make_service_with_connect_info::<ConnHandle>()` over [`start`]'s listener for dropped
-/// connections to work; without it a "drop" fault answers with an empty status 444.
-pub fn router(state: MockState) -> Router {
-    Router::new().fallback(api::dispatch).with_state(state)
-}
-
-/// A running mock server.
-pub struct MockServer {
-    /// `http://127.0.0.1:PORT`
-    pub endpoint: String,
-    /// The OCI config file with one profile per user.
-    pub config_file: PathBuf,
-    pub tenancy_ocid: String,
-    pub user_ocids: Vec<String>,
-    state: MockState,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-/// Opens the data directory, binds, spawns the server task and returns once it accepts requests.
-pub async fn start(opts: MockOptions) -> Result<MockServer, MockError> {
-    let listen = opts.listen;
-    let state = tokio::task::spawn_blocking(move || MockState::open(&opts))
-        .await
-        .map_err(|e| MockError::State(format!("initialisation task failed: {e}")))??;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| MockError::Bind(listen, e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| MockError::Bind(listen, e))?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(state.clone()).into_make_service_with_connect_info::<ConnHandle>();
-    let task = tokio::spawn(async move {
-        let serve =
-            axum::serve(conn::AbortableListener(listener), app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-        if let Err(e) = serve.await {
-            tracing::error!("mock server failed: {e}");
-        }
-    });
-    Ok(MockServer {
-        endpoint: format!("http://{addr}"),
-        config_file: state.config_file(),
-        tenancy_ocid: state.tenancy_ocid(),
-        user_ocids: state.user_ocids(),
-        state,
-        shutdown: Some(tx),
-        task: Some(task),
-    })
-}
-
-impl MockServer {
-    /// The single JSON line the binary prints when ready.
-    pub fn ready_line(&self) -> String {
-        let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
-        let users: Vec<String> = self.user_ocids.iter().map(|u| s(u)).collect();
-        format!(
-            "{{\"endpoint\": {}, \"config_file\": {}, \"tenancy_ocid\": {}, \"user_ocids\": [{}]}}",
-            s(&self.endpoint),
-            s(&self.config_file.to_string_lossy()),
-            s(&self.tenancy_ocid),
-            users.join(", ")
-        )
-    }
-
-    /// The shared state (for in-process tests: queue faults, read stats).
-    pub fn state(&self) -> MockState {
-        self.state.clone()
-    }
-
-    /// Stops accepting connections, lets in-flight requests finish (up to 5 s) and returns.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task)
-                .await
-                .is_err()
-            {
-                task.abort();
-                let _ = task.await;
-            }
-        }
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
 }

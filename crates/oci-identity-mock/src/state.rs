@@ -1,16 +1,100 @@
-//! Persistent mock state: tenancy, users and their API keys, auth tokens and retry-token
-//! records. Everything lives in `DIR/state.json`, rewritten atomically after each mutation.
+//! The mock's state: [`MockState`], shared by every API router and middleware (the store, the
+//! request counters, the fault queue and the timing options), and the persistent [`Store`]
+//! (tenancy, users and their API keys, auth tokens and retry-token records), which lives in
+//! `DIR/state.json`, rewritten atomically after each mutation.
 
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, DurationRound as _, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ids, keys, MockError};
+use super::faults::{Fault, Faults};
+use super::stats::Stats;
+use super::{ids, keys, MockError, MockOptions};
+
+/// Locks a mutex, ignoring poisoning (a panicked handler leaves consistent data behind: every
+/// mutation is a single assignment or persisted atomically).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) struct Shared {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) stats: Mutex<Stats>,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) token_limit: usize,
+    pub(crate) latency: std::time::Duration,
+    pub(crate) list_lag: Duration,
+    pub(crate) activation: Duration,
+}
+
+/// The shared state behind a mock server (cheap to clone): what every API router and middleware
+/// layer works on.
+#[derive(Clone)]
+pub struct MockState {
+    pub(crate) inner: Arc<Shared>,
+}
+
+impl MockState {
+    /// Opens (or initialises) the data directory. Blocking: may generate RSA keys.
+    pub fn open(opts: &MockOptions) -> Result<MockState, MockError> {
+        if !opts.fault_rate.is_finite() || !(0.0..=1.0).contains(&opts.fault_rate) {
+            return Err(MockError::Options(format!(
+                "fault rate must be between 0 and 1, got {}",
+                opts.fault_rate
+            )));
+        }
+        let store = Store::open(&opts.data_dir, opts.users)?;
+        Ok(MockState {
+            inner: Arc::new(Shared {
+                store: Mutex::new(store),
+                stats: Mutex::new(Stats::default()),
+                faults: Mutex::new(Faults::new(opts.fault_rate, opts.seed)),
+                token_limit: opts.token_limit,
+                latency: std::time::Duration::from_millis(opts.latency_ms),
+                list_lag: Duration::milliseconds(
+                    i64::try_from(opts.list_lag_ms).unwrap_or(i64::MAX / 1_000_000),
+                ),
+                activation: Duration::milliseconds(
+                    i64::try_from(opts.activation_ms).unwrap_or(i64::MAX / 1_000_000),
+                ),
+            }),
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        lock(&self.inner.store).config_file()
+    }
+
+    pub fn tenancy_ocid(&self) -> String {
+        lock(&self.inner.store).tenancy_ocid().to_string()
+    }
+
+    pub fn user_ocids(&self) -> Vec<String> {
+        lock(&self.inner.store).user_ocids()
+    }
+
+    /// Queues faults for the next API requests (same as `POST /_mock/faults`).
+    pub fn queue_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.inner.faults).enqueue(faults);
+    }
+
+    /// Sets the random fault rate (clamped to 0..=1).
+    pub fn set_fault_rate(&self, rate: f64) {
+        lock(&self.inner.faults).set_rate(rate);
+    }
+
+    /// The same JSON as `GET /_mock/stats`.
+    pub fn stats_json(&self) -> serde_json::Value {
+        let live = lock(&self.inner.store).live_tokens();
+        lock(&self.inner.stats).to_json(live)
+    }
+}
 
 const STATE_VERSION: u32 = 1;
 /// How long an `opc-retry-token` is remembered.

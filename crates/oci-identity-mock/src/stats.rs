@@ -1,12 +1,12 @@
-//! Request counters served at `GET /_mock/stats`.
+//! Request counters served at `GET /_mock/stats` (filled by `middleware::stats` and friends).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
 use super::faults::Fault;
 
-/// The four API operations.
+/// The four operations of the classic Identity API (their names are the stats keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Operation {
     CreateAuthToken,
@@ -41,19 +41,41 @@ struct OpCounts {
 
 /// Counters since start or the last reset. `total` counts every request of an operation,
 /// `by_status` only those that got a response (dropped connections have none).
-#[derive(Debug, Default)]
+///
+/// Operations are named by the route that serves them (see `apis::Api::operation`). Every
+/// registered operation is listed, with zeros until it is called; the classic Identity API's four
+/// are always registered.
+#[derive(Debug)]
 pub(crate) struct Stats {
-    ops: BTreeMap<Operation, OpCounts>,
+    known: BTreeSet<&'static str>,
+    ops: BTreeMap<&'static str, OpCounts>,
     auth_failures: u64,
     faults: BTreeMap<&'static str, u64>,
 }
 
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            known: Operation::ALL.iter().map(|op| op.name()).collect(),
+            ops: BTreeMap::new(),
+            auth_failures: 0,
+            faults: BTreeMap::new(),
+        }
+    }
+}
+
 impl Stats {
-    pub(crate) fn request(&mut self, op: Operation) {
+    /// Lists `op` in the JSON even before its first request.
+    pub(crate) fn register(&mut self, op: &'static str) {
+        self.known.insert(op);
+    }
+
+    pub(crate) fn request(&mut self, op: &'static str) {
+        self.known.insert(op);
         self.ops.entry(op).or_default().total += 1;
     }
 
-    pub(crate) fn status(&mut self, op: Operation, status: u16) {
+    pub(crate) fn status(&mut self, op: &'static str, status: u16) {
         *self
             .ops
             .entry(op)
@@ -71,14 +93,17 @@ impl Stats {
         *self.faults.entry(fault.name()).or_default() += 1;
     }
 
+    /// Zeroes the counters; registered operations stay listed.
     pub(crate) fn reset(&mut self) {
-        *self = Stats::default();
+        self.ops.clear();
+        self.auth_failures = 0;
+        self.faults.clear();
     }
 
     pub(crate) fn to_json(&self, live_tokens: usize) -> Value {
         let mut requests = serde_json::Map::new();
-        for op in Operation::ALL {
-            let (total, by_status) = match self.ops.get(&op) {
+        for op in &self.known {
+            let (total, by_status) = match self.ops.get(op) {
                 Some(c) => (
                     c.total,
                     c.by_status
@@ -89,7 +114,7 @@ impl Stats {
                 None => (0, serde_json::Map::new()),
             };
             requests.insert(
-                op.name().into(),
+                (*op).into(),
                 json!({"total": total, "by_status": by_status}),
             );
         }
@@ -116,8 +141,8 @@ mod tests {
     #[test]
     fn json_shape() {
         let mut s = Stats::default();
-        s.request(Operation::CreateAuthToken);
-        s.status(Operation::CreateAuthToken, 200);
+        s.request(Operation::CreateAuthToken.name());
+        s.status(Operation::CreateAuthToken.name(), 200);
         s.fault(Fault::Status503);
         s.auth_failure();
         let j = s.to_json(3);
@@ -130,5 +155,15 @@ mod tests {
         assert_eq!(j["live_tokens"], 3);
         s.reset();
         assert_eq!(s.to_json(0)["auth_failures"], 0);
+        assert_eq!(s.to_json(0)["requests"]["CreateAuthToken"]["total"], 0);
+        // Other APIs' operations are listed once registered, and stay listed after a reset.
+        s.register("Ping");
+        assert_eq!(s.to_json(0)["requests"]["Ping"]["total"], 0);
+        s.request("Ping");
+        s.reset();
+        assert_eq!(
+            s.to_json(0)["requests"]["Ping"],
+            json!({"total": 0, "by_status": {}})
+        );
     }
 }

@@ -1,0 +1,183 @@
+//! The mocked APIs, one axum router each, and [`Api`], the builder that puts an API's routes
+//! behind the shared middleware stack ([`crate::middleware`]).
+//!
+//! - [`identity`]: the classic Identity API (`/20160918/users/{userId}/authTokens[/{id}]`),
+//!   signed, OCI error bodies;
+//! - [`admin`]: the unsigned `/_mock/*` endpoints (stats, faults, reset-stats).
+
+pub(crate) mod admin;
+pub(crate) mod identity;
+
+use std::sync::Arc;
+
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use serde_json::{Map, Value};
+
+use crate::middleware::errors::{self, ApiError, ErrorRenderer};
+use crate::middleware::{faults, latency, request_id, signature, stats};
+use crate::state::{lock, MockState};
+
+/// One API: its routes, each an operation behind the per-operation layers, and its error form.
+///
+/// ```
+/// use axum::http::Method;
+/// use oci_identity_mock::apis::Api;
+/// use oci_identity_mock::middleware::{ApiError, ScimErrors};
+/// use oci_identity_mock::MockState;
+///
+/// async fn ping() -> Result<&'static str, ApiError> {
+///     Ok("pong")
+/// }
+///
+/// fn scim(state: &MockState) -> axum::Router {
+///     Api::new(state, ScimErrors)
+///         .operation(Method::GET, "/admin/v1/Ping", "Ping", ping)
+///         .into_router()
+/// }
+/// ```
+pub struct Api {
+    state: MockState,
+    router: Router<MockState>,
+    errors: Arc<dyn ErrorRenderer>,
+    fallback: bool,
+}
+
+impl Api {
+    /// An API without routes whose errors `errors` renders.
+    pub fn new(state: &MockState, errors: impl ErrorRenderer) -> Api {
+        Api {
+            state: state.clone(),
+            router: Router::new(),
+            errors: Arc::new(errors),
+            fallback: false,
+        }
+    }
+
+    /// Serves `method` on `path` (axum syntax, `{param}` captures; the same path with a trailing
+    /// `/` is served too) with `handler`, as the operation `name`: counted in the stats under that
+    /// name, delayed by `--latency-ms`, subject to fault injection and signed (handlers see
+    /// only requests whose OCI signature verified). A GET route does not answer HEAD (405).
+    pub fn operation<H, T>(self, method: Method, path: &str, name: &'static str, handler: H) -> Api
+    where
+        H: Handler<T, MockState>,
+        T: 'static,
+    {
+        self.add(method, path, Some(name), handler)
+    }
+
+    /// Serves `method` on exactly `path` with `handler` outside the per-operation layers
+    /// (unsigned, uncounted, no latency or faults); request ids and error bodies still apply.
+    pub fn unsigned<H, T>(self, method: Method, path: &str, handler: H) -> Api
+    where
+        H: Handler<T, MockState>,
+        T: 'static,
+    {
+        self.add(method, path, None, handler)
+    }
+
+    /// Answers requests no router of the listener matches (404 NotFound, in this API's form).
+    /// One API per listener may have it.
+    pub fn with_fallback(mut self) -> Api {
+        self.fallback = true;
+        self
+    }
+
+    /// The API's router, ready to merge with the other APIs of its listener.
+    pub fn into_router(self) -> Router {
+        let mut router = self.router;
+        if self.fallback {
+            router = router.fallback(|| async { ApiError::not_found() });
+        }
+        router
+            .layer(from_fn_with_state(self.errors, errors::render))
+            .layer(from_fn(request_id::assign))
+            .with_state(self.state)
+    }
+
+    fn add<H, T>(
+        mut self,
+        method: Method,
+        path: &str,
+        name: Option<&'static str>,
+        handler: H,
+    ) -> Api
+    where
+        H: Handler<T, MockState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone())
+            .unwrap_or_else(|e| panic!("cannot route {method} {path}: {e}"));
+        let mut routes = on(filter, handler);
+        if let Some(name) = name {
+            lock(&self.state.inner.stats).register(name);
+            routes = self.operation_stack(routes, name);
+        }
+        if method == Method::GET {
+            // axum would answer HEAD with the GET handler.
+            routes = routes.on(MethodFilter::HEAD, || async {
+                ApiError::method_not_allowed()
+            });
+        }
+        let alias = format!("{}/", path.trim_end_matches('/'));
+        if name.is_some() && alias != path {
+            self.router = self.router.route(&alias, routes.clone());
+        }
+        self.router = self.router.route(path, routes);
+        self
+    }
+
+    /// The per-operation layers, outermost last: stats, latency, faults, signature.
+    fn operation_stack(
+        &self,
+        routes: MethodRouter<MockState>,
+        name: &'static str,
+    ) -> MethodRouter<MockState> {
+        let state = &self.state;
+        routes
+            .route_layer(from_fn_with_state(state.clone(), signature::verify))
+            .route_layer(from_fn_with_state(state.clone(), faults::inject))
+            .route_layer(from_fn_with_state(state.clone(), latency::delay))
+            .route_layer(from_fn_with_state(
+                stats::OpState {
+                    state: state.clone(),
+                    op: name,
+                },
+                stats::count,
+            ))
+    }
+}
+
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
+    raw_json_response(status, body.to_string())
+}
+
+pub(crate) fn raw_json_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// A JSON object body; an empty (or all-blank) body is `{}` when `empty_ok`.
+pub(crate) fn parse_object(body: &[u8], empty_ok: bool) -> Result<Map<String, Value>, ApiError> {
+    if empty_ok && body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::cannot_parse(
+            "the request body must be a JSON object",
+        )),
+        Err(_) => Err(ApiError::cannot_parse("the request body is not valid JSON")),
+    }
+}
