@@ -10,9 +10,10 @@ pub(crate) mod identity;
 
 use std::sync::Arc;
 
+use axum::extract::{RawPathParams, Request};
 use axum::handler::Handler;
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
@@ -117,6 +118,8 @@ impl Api {
             lock(&self.state.inner.stats).register(name);
             routes = self.operation_stack(routes, name);
         }
+        // Outermost: a capture never matches an empty segment (`/users//authTokens`).
+        routes = routes.route_layer(from_fn(reject_empty_captures));
         if method == Method::GET {
             // axum would answer HEAD with the GET handler.
             routes = routes.on(MethodFilter::HEAD, || async {
@@ -150,6 +153,14 @@ impl Api {
                 stats::count,
             ))
     }
+}
+
+/// 404 for a route matched with an empty `{param}`, before any other per-route layer.
+async fn reject_empty_captures(params: RawPathParams, req: Request, next: Next) -> Response {
+    if params.iter().any(|(_, value)| value.is_empty()) {
+        return ApiError::not_found().into_response();
+    }
+    next.run(req).await
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
