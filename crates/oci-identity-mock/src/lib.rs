@@ -28,8 +28,10 @@
 //! handler)` per operation (signed, counted under `name`, delayed, faulted) and `.unsigned(...)`
 //! for anything outside that stack, then `.into_router()`. Pick the error renderer of the API's
 //! form (or implement [`middleware::ErrorRenderer`]), and merge the router into the listener's
-//! app in [`server`] (or serve it on a listener of its own, with `.with_fallback()` so unknown
-//! paths get a 404 in its form). `tests/mock_extra_api.rs` mounts a toy SCIM-style API this way.
+//! app in [`server`] (or give it a listener of its own with `server::serve`, and call
+//! `.with_fallback()` so that unknown paths get a 404 in its form). From outside the crate,
+//! [`start_with`] serves an extra router beside the built-in ones; `tests/mock_extra_api.rs`
+//! mounts a toy SCIM-style API that way.
 //!
 //! ```
 //! use axum::http::Method;

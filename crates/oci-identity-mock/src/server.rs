@@ -1,7 +1,9 @@
 //! The listener and the assembly of the APIs served on it: [`router`] merges the classic
 //! Identity API and the admin API (plus any extra routers, see [`start_with`]); [`start`] binds,
-//! serves over an abortable listener ([`crate::conn`]) and returns a [`MockServer`].
+//! serves over an abortable listener (`conn`) and returns a [`MockServer`].
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -46,25 +48,12 @@ pub async fn start_with(
     let state = tokio::task::spawn_blocking(move || MockState::open(&opts))
         .await
         .map_err(|e| MockError::State(format!("initialisation task failed: {e}")))??;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| MockError::Bind(listen, e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| MockError::Bind(listen, e))?;
+    let app = router(state.clone()).merge(extra(&state));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(state.clone())
-        .merge(extra(&state))
-        .into_make_service_with_connect_info::<ConnHandle>();
-    let task = tokio::spawn(async move {
-        let serve =
-            axum::serve(conn::AbortableListener(listener), app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-        if let Err(e) = serve.await {
-            tracing::error!("mock server failed: {e}");
-        }
-    });
+    let (addr, task) = serve(listen, app, async {
+        let _ = rx.await;
+    })
+    .await?;
     Ok(MockServer {
         endpoint: format!("http://{addr}"),
         config_file: state.config_file(),
@@ -74,6 +63,31 @@ pub async fn start_with(
         shutdown: Some(tx),
         task: Some(task),
     })
+}
+
+/// Binds `listen` and serves `app` (the merged routers of the APIs on that listener) over an
+/// abortable listener, with `ConnectInfo<ConnHandle>` for dropped-connection faults, until
+/// `shutdown` completes. Returns the bound address once it accepts connections.
+pub(crate) async fn serve(
+    listen: SocketAddr,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), MockError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| MockError::Bind(listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| MockError::Bind(listen, e))?;
+    let app = app.into_make_service_with_connect_info::<ConnHandle>();
+    let task = tokio::spawn(async move {
+        let serve =
+            axum::serve(conn::AbortableListener(listener), app).with_graceful_shutdown(shutdown);
+        if let Err(e) = serve.await {
+            tracing::error!("mock server failed on {addr}: {e}");
+        }
+    });
+    Ok((addr, task))
 }
 
 impl MockServer {

@@ -1,5 +1,5 @@
 //! The mock's state: [`MockState`], shared by every API router and middleware (the store, the
-//! request counters, the fault queue and the timing options), and the persistent [`Store`]
+//! request counters, the fault queue and the timing options), and the persistent `Store`
 //! (tenancy, users and their API keys, auth tokens and retry-token records), which lives in
 //! `DIR/state.json`, rewritten atomically after each mutation.
 

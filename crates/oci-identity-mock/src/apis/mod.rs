@@ -5,8 +5,8 @@
 //!   signed, OCI error bodies;
 //! - [`admin`]: the unsigned `/_mock/*` endpoints (stats, faults, reset-stats).
 
-pub(crate) mod admin;
-pub(crate) mod identity;
+pub mod admin;
+pub mod identity;
 
 use std::sync::Arc;
 
@@ -23,24 +23,8 @@ use crate::middleware::errors::{self, ApiError, ErrorRenderer};
 use crate::middleware::{faults, latency, request_id, signature, stats};
 use crate::state::{lock, MockState};
 
-/// One API: its routes, each an operation behind the per-operation layers, and its error form.
-///
-/// ```
-/// use axum::http::Method;
-/// use oci_identity_mock::apis::Api;
-/// use oci_identity_mock::middleware::{ApiError, ScimErrors};
-/// use oci_identity_mock::MockState;
-///
-/// async fn ping() -> Result<&'static str, ApiError> {
-///     Ok("pong")
-/// }
-///
-/// fn scim(state: &MockState) -> axum::Router {
-///     Api::new(state, ScimErrors)
-///         .operation(Method::GET, "/admin/v1/Ping", "Ping", ping)
-///         .into_router()
-/// }
-/// ```
+/// One API: its routes, each an operation behind the per-operation layers, and its error form
+/// (example in the crate docs).
 pub struct Api {
     state: MockState,
     router: Router<MockState>,
@@ -134,7 +118,8 @@ impl Api {
         self
     }
 
-    /// The per-operation layers, outermost last: stats, latency, faults, signature.
+    /// The per-operation layers, from the outermost: stats, latency, faults, signature (each
+    /// `route_layer` wraps the ones before it).
     fn operation_stack(
         &self,
         routes: MethodRouter<MockState>,

@@ -1,5 +1,5 @@
 //! Error bodies. Handlers and middleware answer errors with an [`ApiError`] (status, code,
-//! message) and never write an error body themselves; the [`render`] layer of each API turns it
+//! message) and never write an error body themselves; the `render` layer of each API turns it
 //! into that API's form with the API's [`ErrorRenderer`]: the classic Identity API's
 //! `{"code", "message"}` ([`OciErrors`]), or SCIM's `{"schemas", "detail", "status"}`
 //! ([`ScimErrors`]).
@@ -115,7 +115,7 @@ impl ApiError {
     }
 }
 
-/// The status and the error itself (as a response extension, for [`render`]); no body yet.
+/// The status and the error itself (as a response extension, for the `render` layer); no body yet.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = self.status.into_response();

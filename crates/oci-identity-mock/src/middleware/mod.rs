@@ -15,11 +15,11 @@
 //! path or method is answered at once: no latency, fault, signature check or count.
 
 pub mod errors;
-pub(crate) mod faults;
+pub mod faults;
 pub mod latency;
 pub mod request_id;
-pub(crate) mod signature;
-pub(crate) mod stats;
+pub mod signature;
+pub mod stats;
 
 pub use errors::{ApiError, ErrorRenderer, OciErrors, ScimErrors};
 pub use request_id::RequestId;
