@@ -16,23 +16,12 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 // ---------------------------------------------------------------------------------------------
 // Test-side signer
 
-/// One profile of the generated OCI config file.
+/// The profiles of the generated OCI config file.
 fn read_profiles(config: &Path) -> HashMap<String, HashMap<String, String>> {
-    let text = std::fs::read_to_string(config).unwrap();
-    let mut out: HashMap<String, HashMap<String, String>> = HashMap::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            current = name.to_string();
-            out.entry(current.clone()).or_default();
-        } else if let Some((k, v)) = line.split_once('=') {
-            out.entry(current.clone())
-                .or_default()
-                .insert(k.trim().into(), v.trim().into());
-        }
-    }
-    out
+    test_support::oci_config_profiles(config)
+        .into_iter()
+        .map(|(name, keys)| (name, keys.into_iter().collect()))
+        .collect()
 }
 
 fn load_key(path: &Path) -> RsaKeyPair {
@@ -262,13 +251,11 @@ async fn stats(server: &MockServer) -> Value {
     admin(server, "GET", "/_mock/stats", None).await.json()
 }
 
+/// The in-process mock with its data in `dir`, on a free port, with options set by `f`.
 async fn start_in(dir: &Path, f: impl FnOnce(&mut MockOptions)) -> MockServer {
-    let mut opts = MockOptions {
-        data_dir: dir.to_path_buf(),
-        ..MockOptions::default()
-    };
+    let mut opts = MockOptions::default();
     f(&mut opts);
-    mock::start(opts).await.unwrap()
+    test_support::start_mock_in(dir, opts).await
 }
 
 fn is_hex32_upper(s: &str) -> bool {
