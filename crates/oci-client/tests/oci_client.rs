@@ -378,3 +378,30 @@ async fn callers_can_bound_a_call_and_drop_it() {
     assert!(outcome.is_err(), "the deadline fires first");
     h.mock.stop().await;
 }
+
+#[tokio::test]
+async fn a_dropped_call_makes_no_more_attempts() {
+    // A retry loop that outlived its caller would keep sending requests: with 503s queued and
+    // fast retries, a live loop makes several attempts per 100 ms.
+    let h = Harness::start().await;
+    h.queue_faults(&["503"; 40]).await;
+    let client = h.client();
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(100),
+        client.list_auth_tokens(h.user()),
+    )
+    .await;
+    assert!(outcome.is_err(), "still retrying when the deadline fired");
+    let at_drop = h.total("ListAuthTokens").await;
+    assert!(
+        at_drop >= 2,
+        "retried before the deadline ({at_drop} attempts)"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        h.total("ListAuthTokens").await,
+        at_drop,
+        "no attempt after the call was dropped"
+    );
+    h.mock.stop().await;
+}

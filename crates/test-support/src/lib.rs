@@ -85,6 +85,7 @@ pub fn try_tool(tool: Tool) -> Result<PathBuf, tools::Missing> {
 }
 
 /// Finds `tool` or fails the test, saying which tool is missing and how to install it.
+#[track_caller]
 pub fn tool(tool: Tool) -> PathBuf {
     match try_tool(tool) {
         Ok(path) => path,
@@ -99,16 +100,19 @@ pub fn tool(tool: Tool) -> PathBuf {
 }
 
 /// The project's Terraform: `$TERRAFORM` or `<workspace>/.venv/bin/terraform`.
+#[track_caller]
 pub fn terraform() -> PathBuf {
     tool(Tool::Terraform)
 }
 
 /// The OCI CLI: `$OCI_CLI_BIN` or `<workspace>/.venv/bin/oci`.
+#[track_caller]
 pub fn oci_cli() -> PathBuf {
     tool(Tool::OciCli)
 }
 
 /// A Python that can `import oci`: the one next to the OCI CLI, or `.venv/bin/python`.
+#[track_caller]
 pub fn oci_python() -> PathBuf {
     tool(Tool::OciSdk)
 }

@@ -87,7 +87,7 @@ impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} not found ({}): {}",
+            "{} not found: {}; to install it, {}",
             self.tool.name(),
             self.why,
             self.tool.install_hint()

@@ -201,6 +201,14 @@ impl Env {
         self.mock.state().stats_json()
     }
 
+    /// API requests the mock received, all operations together (admin requests excluded).
+    pub fn api_calls(&self) -> u64 {
+        self.stats()["requests"]
+            .as_object()
+            .map(|ops| ops.values().filter_map(|o| o["total"].as_u64()).sum())
+            .unwrap_or(0)
+    }
+
     /// A client of the mock for out-of-band changes, as the first user (an administrator).
     pub fn client(&self) -> IdentityClient {
         let config_file = self.mock.config_file.display().to_string();

@@ -416,6 +416,18 @@ async fn invalid_config_is_reported_at_plan_time_with_paths() {
     assert!(all.contains("is not a duration"), "{all}");
     assert!(all.contains("user_id"), "{all}");
     assert_eq!(list_count(&env.stats()), 0, "nothing reached the API");
+    // `validate` never configures the provider, so the count above cannot be anything but 0;
+    // `plan` does configure it and would then create/read: it must stop at the same errors
+    // before any API call.
+    let out = env.plan().await;
+    let all = out.failed_with("is not an OCID").all();
+    assert!(all.contains("at most 400"), "{all}");
+    assert_eq!(
+        env.api_calls(),
+        0,
+        "nothing reached the API: {}",
+        env.stats()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
