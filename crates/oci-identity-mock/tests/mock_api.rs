@@ -1222,6 +1222,42 @@ fn binary_prints_one_json_line_and_exits_on_sigterm() {
     assert!(stderr.contains("GET /_mock/stats 200"), "{stderr}");
 }
 
+/// The shared helper that other tests use to run the binary: free port, ready line, stats,
+/// killed on drop.
+#[test]
+fn binary_runs_under_test_support() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = test_support::MockProcess::spawn(
+        bin(),
+        &dir.path().join("a"),
+        &["--users", "3"],
+        std::process::Stdio::null(),
+    );
+    let b = test_support::MockProcess::spawn(
+        bin(),
+        &dir.path().join("b"),
+        &[],
+        std::process::Stdio::null(),
+    );
+    assert_ne!(a.endpoint, b.endpoint, "each on its own free port");
+    assert_eq!(a.user_ocids.len(), 3);
+    assert_eq!(b.user_ocids.len(), 1);
+    assert!(a.config_file.starts_with(dir.path().join("a")));
+    assert_eq!(a.ready["tenancy_ocid"], a.tenancy_ocid.as_str());
+    let stats = a.stats();
+    assert_eq!(stats["live_tokens"], 0, "{stats}");
+    assert_eq!(stats["auth_failures"], 0, "{stats}");
+    let pid = a.pid();
+    drop(a);
+    let alive = std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!alive.success(), "the mock process is gone after drop");
+    assert_eq!(b.stats()["live_tokens"], 0);
+}
+
 #[test]
 fn binary_rejects_bad_arguments_with_exit_2() {
     for args in [

@@ -229,9 +229,9 @@ pub struct MockProcess {
 }
 
 impl MockProcess {
-    /// Runs `bin` (pass `env!("CARGO_BIN_EXE_oci-identity-mock")` from the mock's own tests, or
-    /// [`mock_binary`]) with `--data-dir data_dir` and `args`, on a free port, and waits for its
-    /// ready JSON line. `stderr` receives the mock's log.
+    /// Runs `bin` (`env!("CARGO_BIN_EXE_oci-identity-mock")`: Cargo gives the path only to the
+    /// tests of the crate that owns the binary) with `--data-dir data_dir` and `args`, on a free
+    /// port, and waits for its ready JSON line. `stderr` receives the mock's log.
     pub fn spawn(bin: impl AsRef<Path>, data_dir: &Path, args: &[&str], stderr: Stdio) -> Self {
         let bin = bin.as_ref();
         let mut child = Command::new(bin)
@@ -298,26 +298,6 @@ impl Drop for MockProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The built `oci-identity-mock` binary, for tests of other crates (Cargo gives the path
-/// through `CARGO_BIN_EXE_…` only to the tests of the crate that owns the binary): next to
-/// the running test's directory, `target/<profile>/oci-identity-mock`. Build it first
-/// (`cargo build -p oci-identity-mock`); panics otherwise.
-pub fn mock_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("current test executable");
-    // target/<profile>/deps/<test>-<hash>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test executable under target/<profile>/deps");
-    let bin = profile_dir.join(format!("oci-identity-mock{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} not found: run `cargo build -p oci-identity-mock` first",
-        bin.display()
-    );
-    bin
 }
 
 /// A plain HTTP/1.0 GET of `endpoint` + `path`, parsed as JSON (for unsigned admin endpoints;
