@@ -7,7 +7,7 @@ use std::time::Duration;
 use oci_client::keys::RsaPrivateKey;
 use oci_client::signer::Signer;
 use oci_client::{config, IdentityClient, ResolvedConfig, RetryPolicy};
-use oci_identity_mock::{self as mock, MockOptions, MockServer};
+use oci_identity_mock::{MockOptions, MockServer};
 use serde_json::{json, Value};
 
 /// Retries quick enough for tests.
@@ -33,13 +33,14 @@ impl Harness {
     }
 
     async fn start_with(opts: MockOptions) -> Self {
+        Self::start_with_settings(opts, config::ProviderSettings::default()).await
+    }
+
+    /// A mock with `opts` and a client configuration resolved from `settings`.
+    async fn start_with_settings(opts: MockOptions, settings: config::ProviderSettings) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let opts = MockOptions {
-            data_dir: dir.path().join("mock"),
-            ..opts
-        };
-        let mock = mock::start(opts).await.expect("mock starts");
-        let cfg = Self::resolve(&dir, &mock, config::ProviderSettings::default());
+        let mock = test_support::start_mock_in(dir.path().join("mock"), opts).await;
+        let cfg = Self::resolve(&dir, &mock, settings);
         Self {
             _dir: dir,
             mock,
@@ -63,7 +64,7 @@ impl Harness {
             ),
             (
                 "CLIENT_HOST_OVERRIDES".to_owned(),
-                format!("oci_identity.IdentityClient={}", mock.endpoint),
+                test_support::client_host_overrides(&mock.endpoint),
             ),
         ];
         let mut cfg = config::resolve(&settings, &move |k| {
@@ -229,11 +230,7 @@ async fn unknown_user_is_not_found_with_a_hint() {
 #[tokio::test]
 async fn wrong_key_is_not_authenticated_and_not_retried() {
     let h = Harness::start().await;
-    let pem = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/keys/rsa2048_other.pem"
-    ))
-    .unwrap();
+    let pem = std::fs::read_to_string(test_support::fixture("keys/rsa2048_other.pem")).unwrap();
     let mut cfg = h.cfg.clone();
     cfg.signer = Signer::new(
         cfg.key_id.clone(),
@@ -312,25 +309,12 @@ async fn create_with_lost_response_leaves_exactly_one_token() {
 
 #[tokio::test]
 async fn disabled_retries_fail_on_the_first_503() {
-    let dir = tempfile::tempdir().unwrap();
-    let mock = mock::start(MockOptions {
-        data_dir: dir.path().join("mock"),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
     let settings = config::ProviderSettings {
         disable_auto_retries: Some(true),
         ..Default::default()
     };
-    let cfg = Harness::resolve(&dir, &mock, settings);
-    assert!(!cfg.retry.enabled);
-    let h = Harness {
-        _dir: dir,
-        mock,
-        cfg,
-        admin: reqwest::Client::new(),
-    };
+    let h = Harness::start_with_settings(MockOptions::default(), settings).await;
+    assert!(!h.cfg.retry.enabled);
     h.queue_faults(&["503"]).await;
     let err = h.client().list_auth_tokens(h.user()).await.unwrap_err();
     assert_eq!(err.status(), Some(503));
@@ -346,21 +330,35 @@ async fn disabled_retries_fail_on_the_first_503() {
 #[tokio::test]
 async fn retry_budget_bounds_the_time_spent() {
     let mut h = Harness::start().await;
+    let budget = Duration::from_millis(150);
     h.cfg.retry = RetryPolicy {
-        max_duration: Duration::from_millis(150),
+        max_duration: budget,
         ..fast_retry()
     };
+    // More 503s than any budget-bound run can consume: without the budget the 41st attempt
+    // would succeed.
     h.queue_faults(&["503"; 40]).await;
     let started = std::time::Instant::now();
     let err = h.client().list_auth_tokens(h.user()).await.unwrap_err();
+    let elapsed = started.elapsed();
     assert_eq!(err.status(), Some(503));
-    assert!(err.attempts > 1, "retried at least once");
-    assert!(
-        // 40 queued 503s with unbounded retries would take minutes; the 150 ms budget stops early.
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
+    // Every attempt the error counts reached the mock, and no other.
+    assert_eq!(
+        h.count("ListAuthTokens", "503").await,
+        u64::from(err.attempts),
+        "attempts counted by the client and by the mock"
     );
+    assert_eq!(h.total("ListAuthTokens").await, u64::from(err.attempts));
+    // The sleeps before retries 1, 2, 3, 4… are at least 5, 10, 20, 25… ms (half of the capped
+    // exponential delay): they pass 150 ms after 8 retries, so at most 9 full attempts plus
+    // one after a sleep cut to the budget's end.
+    assert!(
+        (2..=10).contains(&err.attempts),
+        "retried, and stopped by the 150 ms budget: {} attempts in {elapsed:?}",
+        err.attempts
+    );
+    // It gave up because the budget was spent, not earlier.
+    assert!(elapsed >= budget, "{elapsed:?}");
     h.mock.stop().await;
 }
 
@@ -378,5 +376,32 @@ async fn callers_can_bound_a_call_and_drop_it() {
     )
     .await;
     assert!(outcome.is_err(), "the deadline fires first");
+    h.mock.stop().await;
+}
+
+#[tokio::test]
+async fn a_dropped_call_makes_no_more_attempts() {
+    // A retry loop that outlived its caller would keep sending requests: with 503s queued and
+    // fast retries, a live loop makes several attempts per 100 ms.
+    let h = Harness::start().await;
+    h.queue_faults(&["503"; 40]).await;
+    let client = h.client();
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(100),
+        client.list_auth_tokens(h.user()),
+    )
+    .await;
+    assert!(outcome.is_err(), "still retrying when the deadline fired");
+    let at_drop = h.total("ListAuthTokens").await;
+    assert!(
+        at_drop >= 2,
+        "retried before the deadline ({at_drop} attempts)"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        h.total("ListAuthTokens").await,
+        at_drop,
+        "no attempt after the call was dropped"
+    );
     h.mock.stop().await;
 }

@@ -16,23 +16,12 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 // ---------------------------------------------------------------------------------------------
 // Test-side signer
 
-/// One profile of the generated OCI config file.
+/// The profiles of the generated OCI config file.
 fn read_profiles(config: &Path) -> HashMap<String, HashMap<String, String>> {
-    let text = std::fs::read_to_string(config).unwrap();
-    let mut out: HashMap<String, HashMap<String, String>> = HashMap::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            current = name.to_string();
-            out.entry(current.clone()).or_default();
-        } else if let Some((k, v)) = line.split_once('=') {
-            out.entry(current.clone())
-                .or_default()
-                .insert(k.trim().into(), v.trim().into());
-        }
-    }
-    out
+    test_support::oci_config_profiles(config)
+        .into_iter()
+        .map(|(name, keys)| (name, keys.into_iter().collect()))
+        .collect()
 }
 
 fn load_key(path: &Path) -> RsaKeyPair {
@@ -262,13 +251,11 @@ async fn stats(server: &MockServer) -> Value {
     admin(server, "GET", "/_mock/stats", None).await.json()
 }
 
+/// The in-process mock with its data in `dir`, on a free port, with options set by `f`.
 async fn start_in(dir: &Path, f: impl FnOnce(&mut MockOptions)) -> MockServer {
-    let mut opts = MockOptions {
-        data_dir: dir.to_path_buf(),
-        ..MockOptions::default()
-    };
+    let mut opts = MockOptions::default();
     f(&mut opts);
-    mock::start(opts).await.unwrap()
+    test_support::start_mock_in(dir, opts).await
 }
 
 fn is_hex32_upper(s: &str) -> bool {
@@ -1233,6 +1220,42 @@ fn binary_prints_one_json_line_and_exits_on_sigterm() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert!(stderr.contains("GET /_mock/stats 200"), "{stderr}");
+}
+
+/// The shared helper that other tests use to run the binary: free port, ready line, stats,
+/// killed on drop.
+#[test]
+fn binary_runs_under_test_support() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = test_support::MockProcess::spawn(
+        bin(),
+        &dir.path().join("a"),
+        &["--users", "3"],
+        std::process::Stdio::null(),
+    );
+    let b = test_support::MockProcess::spawn(
+        bin(),
+        &dir.path().join("b"),
+        &[],
+        std::process::Stdio::null(),
+    );
+    assert_ne!(a.endpoint, b.endpoint, "each on its own free port");
+    assert_eq!(a.user_ocids.len(), 3);
+    assert_eq!(b.user_ocids.len(), 1);
+    assert!(a.config_file.starts_with(dir.path().join("a")));
+    assert_eq!(a.ready["tenancy_ocid"], a.tenancy_ocid.as_str());
+    let stats = a.stats();
+    assert_eq!(stats["live_tokens"], 0, "{stats}");
+    assert_eq!(stats["auth_failures"], 0, "{stats}");
+    let pid = a.pid();
+    drop(a);
+    let alive = std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!alive.success(), "the mock process is gone after drop");
+    assert_eq!(b.stats()["live_tokens"], 0);
 }
 
 #[test]

@@ -1,42 +1,23 @@
-//! The official OCI CLI (Python SDK signer) against the mock binary.
+//! The official OCI CLI (Python SDK signer) and the OCI Python SDK against the mock binary.
 //!
-//! The CLI is taken from env `OCI_CLI_BIN` or `<crate>/.venv/bin/oci`
-//! (`python3 -m venv .venv && .venv/bin/pip install oci-cli`). Without it the test is skipped,
-//! unless env `CI` is set, where it fails.
+//! The CLI is `$OCI_CLI_BIN` or `<workspace>/.venv/bin/oci`, the SDK the Python next to it
+//! (`scripts/setup-tools.sh` installs both). Without them these tests are ignored with that
+//! reason; with env `CI` set they run and fail, saying what is missing.
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
+use test_support::MockProcess;
 
-fn oci_cli() -> Option<PathBuf> {
-    let path = std::env::var_os("OCI_CLI_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| test_support::workspace_root().join(".venv/bin/oci"));
-    path.is_file().then_some(path)
-}
-
-/// The CLI, or None with a skip note; missing in CI is a failure.
-fn oci_cli_or_skip() -> Option<PathBuf> {
-    let found = oci_cli();
-    if found.is_none() {
-        if std::env::var_os("CI").is_some() {
-            panic!("OCI CLI/SDK not found (set OCI_CLI_BIN or install oci-cli into .venv) and CI is set");
-        }
-        eprintln!("SKIPPED: OCI CLI/SDK not found; python3 -m venv .venv && .venv/bin/pip install oci-cli");
-    }
-    found
-}
-
-/// Kills the mock when the test ends, even on panic.
-struct MockProcess(Child);
-
-impl Drop for MockProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The mock binary, started on a free port with its data in `dir/data`.
+fn start_mock(dir: &Path, args: &[&str], stderr: Stdio) -> MockProcess {
+    MockProcess::spawn(
+        env!("CARGO_BIN_EXE_oci-identity-mock"),
+        &dir.join("data"),
+        args,
+        stderr,
+    )
 }
 
 struct Cli<'a> {
@@ -89,39 +70,28 @@ impl Cli<'_> {
 }
 
 #[test]
+#[cfg_attr(
+    missing_oci_cli,
+    ignore = "OCI CLI not found (.venv/bin/oci or $OCI_CLI_BIN): run scripts/setup-tools.sh"
+)]
 fn official_oci_cli_manages_auth_tokens() {
-    let Some(bin) = oci_cli_or_skip() else { return };
+    let bin = test_support::oci_cli();
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let mock_log = tmp.path().join("mock.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oci-identity-mock"))
-        .args([
-            "--data-dir",
-            tmp.path().join("data").to_str().unwrap(),
-            "--users",
-            "2",
-            "--log-level",
-            "debug",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&mock_log).unwrap())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _guard = MockProcess(child);
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
-    let ready: Value = serde_json::from_str(&line).unwrap();
-    let user = ready["user_ocids"][0].as_str().unwrap().to_string();
-    let other_user = ready["user_ocids"][1].as_str().unwrap().to_string();
+    let mock = start_mock(
+        tmp.path(),
+        &["--users", "2", "--log-level", "debug"],
+        std::fs::File::create(&mock_log).unwrap().into(),
+    );
+    let user = mock.user_ocids[0].clone();
+    let other_user = mock.user_ocids[1].clone();
     let cli = Cli {
         bin: &bin,
         home: &home,
-        config: ready["config_file"].as_str().unwrap().to_string(),
-        endpoint: ready["endpoint"].as_str().unwrap().to_string(),
+        config: mock.config_file.display().to_string(),
+        endpoint: mock.endpoint.clone(),
         mock_log,
     };
 
@@ -223,11 +193,18 @@ fn official_oci_cli_manages_auth_tokens() {
     );
     let (ok, stdout, stderr) = cli.run(&["iam", "auth-token", "list", "--user-id", &user]);
     assert!(ok, "{stderr}");
-    // The CLI prints nothing for an empty list.
+    // The CLI prints nothing for an empty list (so the output alone proves little: the mock's
+    // count of live tokens says the deleted one is gone and only USER1's token is left).
     if !stdout.trim().is_empty() {
         let v: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(v["data"].as_array().map(Vec::len), Some(0), "{v}");
     }
+    let stats = mock.stats();
+    assert_eq!(stats["live_tokens"], 1, "{stats}");
+    assert_eq!(
+        stats["requests"]["DeleteAuthToken"]["by_status"]["204"], 1,
+        "{stats}"
+    );
 
     // Errors come through with their codes.
     let (ok, _, stderr) = cli.run(&[
@@ -244,27 +221,25 @@ fn official_oci_cli_manages_auth_tokens() {
     let log = cli.mock_log();
     assert!(!log.contains("not authenticated"), "{log}");
     assert!(!log.contains(" 401 "), "{log}");
+    // The same from the mock's counters, which do not depend on its log format.
+    let stats = mock.stats();
+    assert_eq!(stats["auth_failures"], 0, "{stats}");
+    assert_eq!(
+        stats["requests"]["CreateAuthToken"]["by_status"]["200"], 2,
+        "both creates reached the API: {stats}"
+    );
 }
 
 /// The OCI Python SDK, used directly (as scripts and other tools would), against the mock.
 #[test]
+#[cfg_attr(
+    missing_oci_sdk,
+    ignore = "OCI Python SDK not found (a .venv python that can `import oci`): run scripts/setup-tools.sh"
+)]
 fn official_python_sdk_manages_auth_tokens() {
-    let Some(cli) = oci_cli_or_skip() else { return };
-    let python = cli.parent().unwrap().join("python");
+    let python = test_support::oci_python();
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oci-identity-mock"))
-        .args(["--data-dir", tmp.path().join("data").to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _guard = MockProcess(child);
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
-    let ready: Value = serde_json::from_str(&line).unwrap();
+    let mock = start_mock(tmp.path(), &[], Stdio::null());
     let script = r#"
 import json, sys, oci
 config = oci.config.from_file(sys.argv[1])
@@ -294,10 +269,10 @@ print(json.dumps({
         .args([
             "-c",
             script,
-            ready["config_file"].as_str().unwrap(),
-            ready["endpoint"].as_str().unwrap(),
+            mock.config_file.to_str().unwrap(),
+            &mock.endpoint,
         ])
-        .arg(ready["user_ocids"][0].as_str().unwrap())
+        .arg(&mock.user_ocids[0])
         .env("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True")
         .env("SUPPRESS_LABEL_WARNING", "True")
         .output()
@@ -318,4 +293,10 @@ print(json.dumps({
     assert_eq!(r["updated"], "sdk 2");
     assert_eq!(r["too_long"], serde_json::json!([400, "InvalidParameter"]));
     assert_eq!(r["after"], 0);
+    let stats = mock.stats();
+    assert_eq!(
+        stats["auth_failures"], 0,
+        "every SDK request was signed right: {stats}"
+    );
+    assert_eq!(stats["live_tokens"], 0, "{stats}");
 }

@@ -6,7 +6,7 @@ use tfplugin::docs::schema_markdown;
 use tfplugin::framework::Provider;
 
 fn example(rel: &str) -> String {
-    std::fs::read_to_string(test_support::workspace_root().join("examples").join(rel)).unwrap()
+    std::fs::read_to_string(test_support::example(rel)).unwrap()
 }
 
 fn front_matter(title: &str, description: &str) -> String {

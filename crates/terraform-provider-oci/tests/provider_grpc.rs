@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use oci_identity_mock::{self as mock, MockOptions, MockServer};
+use oci_identity_mock::{MockOptions, MockServer};
 use terraform_provider_oci::OciProvider;
 use tfplugin::cty::{msgpack, Type, Value};
 use tfplugin::proto::tfplugin6 as pb;
@@ -14,24 +14,18 @@ use tonic::Request;
 
 /// Provider arguments for the mock's DEFAULT profile, read from its config file.
 fn provider_config(mock: &MockServer) -> Value {
-    let text = std::fs::read_to_string(&mock.config_file).unwrap();
+    let profiles = test_support::oci_config_profiles(&mock.config_file);
     let mut attrs: std::collections::BTreeMap<String, Value> = Default::default();
-    let mut in_default = false;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_default = line == "[DEFAULT]";
-        } else if let (true, Some((k, v))) = (in_default, line.split_once('=')) {
-            let v = Value::from(v.trim());
-            match k.trim() {
-                "user" => attrs.insert("user_ocid".into(), v),
-                "tenancy" => attrs.insert("tenancy_ocid".into(), v),
-                "fingerprint" => attrs.insert("fingerprint".into(), v),
-                "key_file" => attrs.insert("private_key_path".into(), v),
-                "region" => attrs.insert("region".into(), v),
-                _ => None,
-            };
-        }
+    for (k, v) in profiles.get("DEFAULT").into_iter().flatten() {
+        let v = Value::from(v.as_str());
+        match k.as_str() {
+            "user" => attrs.insert("user_ocid".into(), v),
+            "tenancy" => attrs.insert("tenancy_ocid".into(), v),
+            "fingerprint" => attrs.insert("fingerprint".into(), v),
+            "key_file" => attrs.insert("private_key_path".into(), v),
+            "region" => attrs.insert("region".into(), v),
+            _ => None,
+        };
     }
     attrs.insert(
         "identity_endpoint".into(),
@@ -119,15 +113,12 @@ fn planned_token(user: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_during_create_records_the_token_and_cancels_the_wait() {
-    let dir = tempfile::tempdir().unwrap();
     // Every API call takes 1.5 s; configuring makes none.
-    let slow = mock::start(MockOptions {
-        data_dir: dir.path().into(),
+    let slow = test_support::start_mock(MockOptions {
         latency_ms: 1_500,
         ..Default::default()
     })
-    .await
-    .unwrap();
+    .await;
     let (svc, ty) = configured(&slow).await;
     let svc = std::sync::Arc::new(svc);
     let user = slow.user_ocids[0].clone();
@@ -196,13 +187,7 @@ async fn stop_provider_during_create_records_the_token_and_cancels_the_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrade_resource_state_accepts_the_official_providers_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let mock = mock::start(MockOptions {
-        data_dir: dir.path().into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let mock = test_support::start_mock(MockOptions::default()).await;
     let (svc, ty) = configured(&mock).await;
     // State as the official provider (SDKv2) writes it, with its extra `timeouts` shape and
     // Go-formatted time.

@@ -9,6 +9,10 @@ async fn outputs(env: &Env) -> Json {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn example_provider_and_resource_apply_then_import_script() {
     let env = env_or_skip!(Env::with_users(1));
     env.copy_example("provider/provider.tf");
@@ -34,9 +38,9 @@ async fn example_provider_and_resource_apply_then_import_script() {
     ])
     .await
     .ok();
-    let script = std::fs::read_to_string(
-        test_support::workspace_root().join("examples/resources/oci_identity_auth_token/import.sh"),
-    )
+    let script = std::fs::read_to_string(test_support::example(
+        "resources/oci_identity_auth_token/import.sh",
+    ))
     .unwrap();
     let line = script
         .lines()
@@ -71,6 +75,10 @@ async fn example_provider_and_resource_apply_then_import_script() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn example_import_by_identity() {
     let env = env_or_skip!(Env::with_users(1));
     let created = env
@@ -103,6 +111,10 @@ async fn example_import_by_identity() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn example_data_source() {
     let env = env_or_skip!(Env::with_users(1));
     let c = env.client();
@@ -125,6 +137,10 @@ async fn example_data_source() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn example_list_resource_query() {
     let env = env_or_skip!(Env::with_users(1));
     let c = env.client();
@@ -139,9 +155,13 @@ async fn example_list_resource_query() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn example_module_rotates_inside_the_two_token_limit() {
     let env = env_or_skip!(Env::with_users(1));
-    let module = test_support::workspace_root().join("examples/modules/rotate-auth-token");
+    let module = test_support::example("modules/rotate-auth-token");
     let root = |slot: &str, keep: bool| {
         format!(
             "{}\nmodule \"rot\" {{\n  source        = \"{}\"\n  user_id       = \"{}\"\n  active_slot   = \"{slot}\"\n  keep_previous = {keep}\n}}\noutput \"id\" {{ value = module.rot.token_id }}\noutput \"prev\" {{ value = module.rot.previous_token_id }}\n",
@@ -201,6 +221,10 @@ async fn example_module_rotates_inside_the_two_token_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn example_demo_applies_and_destroys() {
     let env = env_or_skip!(Env::with_users(1));
     env.copy_example("demo/main.tf");

@@ -9,12 +9,15 @@ use harness::{token_block, Env};
 use oci_identity_mock::MockOptions;
 use serde_json::Value as Json;
 
+/// Awaits an `Env::start`-like future. Despite the name it never skips: without Terraform
+/// the test fails (the `cfg_attr(missing_terraform, ignore = …)` on each test is what skips,
+/// visibly, outside CI).
 #[macro_export]
 macro_rules! env_or_skip {
     ($e:expr) => {
         match $e.await {
             Some(env) => env,
-            None => return,
+            None => panic!("no test environment (Terraform missing?)"),
         }
     };
 }
@@ -26,6 +29,10 @@ fn list_count(stats: &Json) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn create_then_empty_plan() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", env.user(0), "ci token"));
@@ -42,6 +49,10 @@ async fn create_then_empty_plan() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn token_is_masked_in_plan_output_and_present_in_state() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&format!(
@@ -93,6 +104,10 @@ async fn token_is_masked_in_plan_output_and_present_in_state() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn description_update_is_in_place() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", env.user(0), "before"));
@@ -118,6 +133,10 @@ async fn description_update_is_in_place() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn user_change_replaces() {
     let env = env_or_skip!(Env::with_users(2));
     env.config(&token_block("t", env.user(0), "moving"));
@@ -141,6 +160,10 @@ async fn user_change_replaces() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn import_by_id_then_empty_plan() {
     let env = env_or_skip!(Env::with_users(1));
     let created = env
@@ -182,6 +205,10 @@ async fn import_by_id_then_empty_plan() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn import_by_identity_then_empty_plan() {
     let env = env_or_skip!(Env::with_users(1));
     let created = env
@@ -213,6 +240,10 @@ async fn import_by_identity_then_empty_plan() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn token_deleted_out_of_band_is_recreated() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", env.user(0), "fragile"));
@@ -236,6 +267,10 @@ async fn token_deleted_out_of_band_is_recreated() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn description_changed_out_of_band_is_corrected() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", env.user(0), "wanted"));
@@ -262,6 +297,10 @@ async fn description_changed_out_of_band_is_corrected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn destroy_leaves_no_token() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&format!(
@@ -291,6 +330,10 @@ async fn destroy_leaves_no_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn third_token_fails_with_limit_and_state_stays_consistent() {
     let env = env_or_skip!(Env::with_users(1));
     let blocks: String = ["a", "b", "c"]
@@ -320,6 +363,10 @@ async fn third_token_fails_with_limit_and_state_stays_consistent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn unknown_user_fails_with_a_clear_message() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", "ocid1.user.oc1..aaaaaaaanosuchuser", "x"));
@@ -330,6 +377,10 @@ async fn unknown_user_fails_with_a_clear_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn bad_key_fails_with_a_clear_message() {
     let mut env = env_or_skip!(Env::with_users(1));
     // A valid RSA key that is not the user's: the mock rejects the signature.
@@ -349,6 +400,10 @@ async fn bad_key_fails_with_a_clear_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn invalid_config_is_reported_at_plan_time_with_paths() {
     let env = env_or_skip!(Env::with_users(1));
     let long = "x".repeat(401);
@@ -361,9 +416,25 @@ async fn invalid_config_is_reported_at_plan_time_with_paths() {
     assert!(all.contains("is not a duration"), "{all}");
     assert!(all.contains("user_id"), "{all}");
     assert_eq!(list_count(&env.stats()), 0, "nothing reached the API");
+    // `validate` never configures the provider, so the count above cannot be anything but 0;
+    // `plan` does configure it and would then create/read: it must stop at the same errors
+    // before any API call.
+    let out = env.plan().await;
+    let all = out.failed_with("is not an OCID").all();
+    assert!(all.contains("at most 400"), "{all}");
+    assert_eq!(
+        env.api_calls(),
+        0,
+        "nothing reached the API: {}",
+        env.stats()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn data_source_with_filters() {
     let env = env_or_skip!(Env::with_users(1));
     let c = env.client();
@@ -403,6 +474,10 @@ output "id"  {{ value = data.oci_identity_auth_tokens.all.id }}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn query_lists_tokens_and_generates_config_that_plans_empty() {
     let env = env_or_skip!(Env::with_users(1));
     let c = env.client();
@@ -452,6 +527,10 @@ async fn query_lists_tokens_and_generates_config_that_plans_empty() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn fifty_tokens_across_25_users_refresh_with_one_list_per_user() {
     let env = env_or_skip!(Env::start(MockOptions {
         users: 25,
@@ -496,6 +575,10 @@ async fn fifty_tokens_across_25_users_refresh_with_one_list_per_user() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn create_survives_faults_and_list_lag() {
     let env = env_or_skip!(Env::start(MockOptions {
         list_lag_ms: 1500,
@@ -520,6 +603,10 @@ async fn create_survives_faults_and_list_lag() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn query_honours_limit_and_filters() {
     let env = env_or_skip!(Env::start(MockOptions {
         token_limit: 0,
@@ -591,6 +678,10 @@ list "oci_identity_auth_token" "ci" {{
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn failed_wait_after_create_saves_a_tainted_token_not_an_orphan() {
     // New tokens show up in lists only after 4 s; the create timeout is 1 s.
     let env = env_or_skip!(Env::start(MockOptions {
@@ -623,6 +714,10 @@ async fn failed_wait_after_create_saves_a_tainted_token_not_an_orphan() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn full_lifecycle_under_random_faults() {
     // 429s, 500s, 503s and dropped connections on a quarter of all API calls.
     let env = env_or_skip!(Env::start(MockOptions {
@@ -658,6 +753,10 @@ async fn full_lifecycle_under_random_faults() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn create_waits_for_creating_to_become_active() {
     // New tokens are CREATING for 2 s (and the create response says so).
     let env = env_or_skip!(Env::start(MockOptions {

@@ -9,6 +9,10 @@ use crate::harness::{token_block, Env};
 use serde_json::Value as Json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn providers_schema_json_and_validate_examples() {
     let env = env_or_skip!(Env::with_users(1));
     env.copy_example("provider/provider.tf");
@@ -47,6 +51,10 @@ async fn providers_schema_json_and_validate_examples() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn debug_mode_lets_terraform_reattach() {
     let mut env = env_or_skip!(Env::with_users(1));
     let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-oci"))
@@ -54,7 +62,7 @@ async fn debug_mode_lets_terraform_reattach() {
         .env("OCI_CONFIG_FILE", &env.mock.config_file)
         .env(
             "CLIENT_HOST_OVERRIDES",
-            format!("oci_identity.IdentityClient={}", env.mock.endpoint),
+            test_support::client_host_overrides(&env.mock.endpoint),
         )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -93,6 +101,10 @@ async fn debug_mode_lets_terraform_reattach() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn provider_logs_reach_terraform_without_secrets() {
     let mut env = env_or_skip!(Env::with_users(1));
     env.extra_env
