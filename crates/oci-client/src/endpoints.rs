@@ -42,8 +42,9 @@ pub struct ServiceEndpoint {
     pub setting: &'static str,
 }
 
-/// The endpoint inputs resolved with the credentials, for every service.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The endpoint inputs resolved with the credentials, for every service. `Debug` hides any
+/// value that could carry credentials (a URL with `@`).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct EndpointSettings {
     /// Explicit endpoints by setting name (e.g. `identity_endpoint`).
     pub explicit: BTreeMap<&'static str, String>,
@@ -205,6 +206,30 @@ pub fn realm_domain(realm: &str) -> Option<&'static str> {
         .iter()
         .find(|(r, _)| *r == realm)
         .map(|(_, domain)| *domain)
+}
+
+impl std::fmt::Debug for EndpointSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &str| {
+            if v.contains('@') {
+                "(hidden: may contain credentials)".to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        let explicit: BTreeMap<&str, String> =
+            self.explicit.iter().map(|(k, v)| (*k, shown(v))).collect();
+        let overrides = self
+            .host_overrides
+            .as_ref()
+            .map(|(var, value)| (var.as_str(), shown(value)));
+        f.debug_struct("EndpointSettings")
+            .field("explicit", &explicit)
+            .field("host_overrides", &overrides)
+            .field("region_metadata", &self.region_metadata)
+            .field("default_realm", &self.default_realm)
+            .finish()
+    }
 }
 
 /// The region described by `OCI_REGION_METADATA`, if it names `region` (by identifier or key).
@@ -643,5 +668,22 @@ mod tests {
             identity_endpoint_for_region_in("iad", &env).unwrap(),
             "https://identity.us-ashburn-1.oci.oraclecloud.com"
         );
+    }
+
+    #[test]
+    fn debug_hides_urls_with_credentials() {
+        let settings = settings_of(
+            Some("https://user:pw@h.example"),
+            &env_of(&[("CLIENT_HOST_OVERRIDES", "a=http://u:secret@h")]),
+        );
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("pw@")
+                && !shown.contains("secret")
+                && shown.contains("CLIENT_HOST_OVERRIDES"),
+            "{shown}"
+        );
+        let plain = settings_of(Some("http://127.0.0.1:1"), &env_of(&[]));
+        assert!(format!("{plain:?}").contains("http://127.0.0.1:1"));
     }
 }

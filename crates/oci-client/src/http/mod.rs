@@ -1,6 +1,6 @@
 //! The signed HTTP layer every service client shares: signing, bounded jittered retries and
-//! error decoding. It knows no service: each client gives it full URLs (built with its
-//! [`ServiceApi`]: API base path) and the decoder for its error bodies.
+//! error decoding. It knows no service: each client describes its API (base path such as
+//! `/20160918` or `/admin/v1`, and the decoder of its error bodies) and gives it full URLs.
 //!
 //! Every attempt gets a fresh `date` and a fresh signature. One `opc-request-id` (32 lowercase
 //! hex) is generated per call and sent on every attempt, so the attempts of one call can be
