@@ -1,24 +1,60 @@
-//! Where the Identity API lives: region and realm → host, plus the endpoint overrides.
+//! Where a service lives: region and realm → host, plus the endpoint overrides.
 //!
-//! Precedence: the `identity_endpoint` setting, then the `oci_identity.IdentityClient` entry of
-//! `CLIENT_HOST_OVERRIDES` (read as `TF_VAR_CLIENT_HOST_OVERRIDES`, `OCI_CLIENT_HOST_OVERRIDES`,
-//! then `CLIENT_HOST_OVERRIDES`, like the official provider), then the region:
-//! `https://identity.{region}.oci.{realm domain}`, or `https://identity.{region}` when the region
-//! contains a dot (a full domain). Endpoints are base URLs without the `/20160918` API version.
+//! Nothing here is specific to one service: a client describes its service with a
+//! [`ServiceEndpoint`] (host prefix, override name, setting name) and resolves its endpoint from
+//! the [`EndpointSettings`] captured with the credentials. Precedence: the service's explicit
+//! setting (e.g. `identity_endpoint`), then its entry in the host-overrides variable
+//! (`CLIENT_HOST_OVERRIDES`, `<client>=<url>;…`), then the region:
+//! `https://{prefix}.{region}.oci.{realm domain}`, or `https://{prefix}.{region}` when the region
+//! contains a dot (a full domain). Regions this build does not know take their realm from
+//! `OCI_REGION_METADATA`, then `OCI_DEFAULT_REALM`, as the OCI SDKs do. Endpoints are origins
+//! (`scheme://host[:port]`); the client adds its API path.
+
+use std::collections::BTreeMap;
 
 use reqwest::Url;
 
-use super::config::ConfigError;
+/// An endpoint that cannot be resolved. `argument` names the setting at fault, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct EndpointError {
+    pub argument: Option<&'static str>,
+    pub message: String,
+}
 
-/// The client name the official provider uses in `CLIENT_HOST_OVERRIDES`.
-pub const IDENTITY_CLIENT_NAME: &str = "oci_identity.IdentityClient";
+impl EndpointError {
+    pub fn new(argument: Option<&'static str>, message: impl Into<String>) -> Self {
+        Self {
+            argument,
+            message: message.into(),
+        }
+    }
+}
 
-/// Environment variables holding host overrides, in lookup order.
-pub const CLIENT_HOST_OVERRIDES_VARS: [&str; 3] = [
-    "TF_VAR_CLIENT_HOST_OVERRIDES",
-    "OCI_CLIENT_HOST_OVERRIDES",
-    "CLIENT_HOST_OVERRIDES",
-];
+/// How one service's endpoint is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceEndpoint {
+    /// The first label of the regional host: `identity` → `https://identity.{region}.oci.…`.
+    pub host_prefix: &'static str,
+    /// The client name in the host-overrides variable, e.g. `oci_identity.IdentityClient`.
+    pub override_name: &'static str,
+    /// The name of the explicit setting for this endpoint, e.g. `identity_endpoint`.
+    pub setting: &'static str,
+}
+
+/// The endpoint inputs resolved with the credentials, for every service. `Debug` hides any
+/// value that could carry credentials (a URL with `@`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EndpointSettings {
+    /// Explicit endpoints by setting name (e.g. `identity_endpoint`).
+    pub explicit: BTreeMap<&'static str, String>,
+    /// The host-overrides variable that is set, and its value.
+    pub host_overrides: Option<(String, String)>,
+    /// `OCI_REGION_METADATA`: JSON with `regionKey`, `regionIdentifier`, `realmDomainComponent`.
+    pub region_metadata: Option<String>,
+    /// `OCI_DEFAULT_REALM`: the realm domain of unknown regions, e.g. `oraclecloud.com`.
+    pub default_realm: Option<String>,
+}
 
 /// Realm → second-level domain.
 const REALMS: &[(&str, &str)] = &[
@@ -172,73 +208,162 @@ pub fn realm_domain(realm: &str) -> Option<&'static str> {
         .map(|(_, domain)| *domain)
 }
 
-/// The Identity endpoint for a region (identifier, three-letter key, or full domain).
-pub fn identity_endpoint_for_region(region: &str) -> Result<String, ConfigError> {
-    identity_endpoint_for_region_in(region, &|_| None)
+impl std::fmt::Debug for EndpointSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &str| {
+            if v.contains('@') {
+                "(hidden: may contain credentials)".to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        let explicit: BTreeMap<&str, String> =
+            self.explicit.iter().map(|(k, v)| (*k, shown(v))).collect();
+        let overrides = self
+            .host_overrides
+            .as_ref()
+            .map(|(var, value)| (var.as_str(), shown(value)));
+        f.debug_struct("EndpointSettings")
+            .field("explicit", &explicit)
+            .field("host_overrides", &overrides)
+            .field("region_metadata", &self.region_metadata)
+            .field("default_realm", &self.default_realm)
+            .finish()
+    }
 }
 
-/// The realm domain the environment declares for a region this build does not know:
-/// `OCI_REGION_METADATA` (JSON with `regionKey`, `regionIdentifier`, `realmDomainComponent`),
-/// then `OCI_DEFAULT_REALM` (a domain such as `oraclecloud.com`), as the OCI SDKs read them.
-fn domain_from_env(region: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    if let Some(meta) = env("OCI_REGION_METADATA") {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&meta) {
-            let names = [v["regionIdentifier"].as_str(), v["regionKey"].as_str()];
-            if names
+/// The region described by `OCI_REGION_METADATA`, if it names `region` (by identifier or key).
+struct RegionMetadata {
+    identifier: String,
+    domain: Option<String>,
+}
+
+impl EndpointSettings {
+    fn metadata_for(&self, region: &str) -> Option<RegionMetadata> {
+        let v: serde_json::Value = serde_json::from_str(self.region_metadata.as_deref()?).ok()?;
+        let identifier = v["regionIdentifier"].as_str().filter(|s| !s.is_empty());
+        let key = v["regionKey"].as_str().filter(|s| !s.is_empty());
+        if ![identifier, key]
+            .iter()
+            .flatten()
+            .any(|n| n.eq_ignore_ascii_case(region))
+        {
+            return None;
+        }
+        Some(RegionMetadata {
+            // A metadata entry matched by its key still names the region by its identifier.
+            identifier: identifier.unwrap_or(region).to_ascii_lowercase(),
+            domain: v["realmDomainComponent"]
+                .as_str()
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    /// The region identifier for a region name or key: the built-in keys, then a region
+    /// declared in `OCI_REGION_METADATA` (whose key maps to its identifier).
+    pub fn canonical_region(&self, region: &str) -> String {
+        let region = canonical_region(region);
+        if is_known_region(&region) {
+            return region;
+        }
+        self.metadata_for(&region).map_or(region, |m| m.identifier)
+    }
+
+    /// The endpoint of `service`. `Ok(None)` only when nothing is configured at all (no
+    /// setting, no override and no region).
+    pub fn resolve(
+        &self,
+        service: &ServiceEndpoint,
+        region: Option<&str>,
+    ) -> Result<Option<String>, EndpointError> {
+        if let Some(url) = self
+            .explicit
+            .get(service.setting)
+            .filter(|u| !u.trim().is_empty())
+        {
+            return normalize_endpoint(url).map(Some).map_err(|e| {
+                EndpointError::new(Some(service.setting), format!("{} {e}", service.setting))
+            });
+        }
+        if let Some((var, value)) = self
+            .host_overrides
+            .as_ref()
+            .filter(|(_, v)| !v.trim().is_empty())
+        {
+            let entries = parse_client_host_overrides(value)
+                .map_err(|e| EndpointError::new(None, format!("{var}: {e}")))?;
+            if let Some((_, url)) = entries
                 .iter()
-                .flatten()
-                .any(|n| n.eq_ignore_ascii_case(region))
+                .find(|(client, _)| client == service.override_name)
             {
-                if let Some(d) = v["realmDomainComponent"].as_str().filter(|d| !d.is_empty()) {
-                    return Some(d.to_string());
-                }
+                return normalize_endpoint(url).map(Some).map_err(|e| {
+                    EndpointError::new(None, format!("{var} entry {}: {e}", service.override_name))
+                });
             }
         }
+        region
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| self.endpoint_for_region(service, r))
+            .transpose()
     }
-    env("OCI_DEFAULT_REALM")
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| d.trim().to_string())
+
+    /// The regional endpoint of `service` (region identifier, key, or full domain).
+    pub fn endpoint_for_region(
+        &self,
+        service: &ServiceEndpoint,
+        region: &str,
+    ) -> Result<String, EndpointError> {
+        let prefix = service.host_prefix;
+        let region = canonical_region(region);
+        if region.contains('.') {
+            let url = format!("https://{prefix}.{region}");
+            return normalize_endpoint(&url).map_err(|e| {
+                EndpointError::new(Some("region"), format!("region {region:?}: {e}"))
+            });
+        }
+        let valid = !region.is_empty()
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            return Err(EndpointError::new(
+                Some("region"),
+                format!(
+                    "region {region:?} is not a valid region identifier (e.g. us-ashburn-1 or iad)"
+                ),
+            ));
+        }
+        if is_known_region(&region) {
+            let domain = realm_domain(realm_of(&region)).unwrap_or("oraclecloud.com");
+            return Ok(format!("https://{prefix}.{region}.oci.{domain}"));
+        }
+        let metadata = self.metadata_for(&region);
+        let identifier = metadata
+            .as_ref()
+            .map_or(region.as_str(), |m| m.identifier.as_str());
+        let domain = metadata
+            .as_ref()
+            .and_then(|m| m.domain.clone())
+            .or_else(|| {
+                self.default_realm
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| {
+                realm_domain(realm_of(&region))
+                    .unwrap_or("oraclecloud.com")
+                    .to_owned()
+            });
+        Ok(format!("https://{prefix}.{identifier}.oci.{domain}"))
+    }
 }
 
 fn is_known_region(region: &str) -> bool {
     NON_OC1_REGIONS.iter().any(|(r, _)| *r == region)
         || SHORT_NAMES.iter().any(|(_, full)| *full == region)
-}
-
-/// Like [`identity_endpoint_for_region`], with the environment consulted for unknown regions.
-pub fn identity_endpoint_for_region_in(
-    region: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, ConfigError> {
-    let region = canonical_region(region);
-    if region.contains('.') {
-        let url = format!("https://identity.{region}");
-        return normalize_endpoint(&url)
-            .map_err(|e| ConfigError::new(Some("region"), format!("region {region:?}: {e}")));
-    }
-    let valid = !region.is_empty()
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !valid {
-        return Err(ConfigError::new(
-            Some("region"),
-            format!(
-                "region {region:?} is not a valid region identifier (e.g. us-ashburn-1 or iad)"
-            ),
-        ));
-    }
-    let env_domain = if is_known_region(&region) {
-        None
-    } else {
-        domain_from_env(&region, env)
-    };
-    let domain = env_domain.unwrap_or_else(|| {
-        realm_domain(realm_of(&region))
-            .unwrap_or("oraclecloud.com")
-            .to_string()
-    });
-    Ok(format!("https://identity.{region}.oci.{domain}"))
 }
 
 /// Parses a `CLIENT_HOST_OVERRIDES` value: `;`-separated `client=url` entries. Empty entries
@@ -278,7 +403,7 @@ pub fn normalize_endpoint(url: &str) -> Result<String, String> {
     }
     if parsed.path() != "/" && !parsed.path().is_empty() {
         return Err(format!(
-            "{url:?} must not contain a path (the client adds /20160918/...); give only scheme, host and port"
+            "{url:?} must not contain a path (the client adds the API path); give only scheme, host and port"
         ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
@@ -294,44 +419,47 @@ pub fn normalize_endpoint(url: &str) -> Result<String, String> {
     })
 }
 
-/// Resolves the Identity endpoint. Returns `Ok(None)` only when nothing is configured at all
-/// (no setting, no override and no region).
-pub fn resolve_identity_endpoint(
-    identity_endpoint: Option<&str>,
-    env: &dyn Fn(&str) -> Option<String>,
-    region: Option<&str>,
-) -> Result<Option<String>, ConfigError> {
-    if let Some(url) = identity_endpoint.filter(|u| !u.trim().is_empty()) {
-        return normalize_endpoint(url).map(Some).map_err(|e| {
-            ConfigError::new(Some("identity_endpoint"), format!("identity_endpoint {e}"))
-        });
-    }
-    for var in CLIENT_HOST_OVERRIDES_VARS {
-        let Some(value) = env(var).filter(|v| !v.trim().is_empty()) else {
-            continue;
-        };
-        let entries = parse_client_host_overrides(&value)
-            .map_err(|e| ConfigError::new(None, format!("{var}: {e}")))?;
-        if let Some((_, url)) = entries
-            .iter()
-            .find(|(client, _)| client == IDENTITY_CLIENT_NAME)
-        {
-            return normalize_endpoint(url).map(Some).map_err(|e| {
-                ConfigError::new(None, format!("{var} entry {IDENTITY_CLIENT_NAME}: {e}"))
-            });
-        }
-        // Like the official provider, only the first variable that is set is consulted.
-        break;
-    }
-    region
-        .map(|r| identity_endpoint_for_region_in(r, env))
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// The Identity service as [`crate::identity`] describes it.
+    const IDENTITY: ServiceEndpoint = crate::identity::IDENTITY_SERVICE;
+
+    fn identity_endpoint_for_region(region: &str) -> Result<String, EndpointError> {
+        EndpointSettings::default().endpoint_for_region(&IDENTITY, region)
+    }
+
+    /// Endpoint settings read from an environment, as `config::resolve` reads them.
+    fn settings_of(
+        explicit: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> EndpointSettings {
+        EndpointSettings {
+            explicit: explicit
+                .map(|u| BTreeMap::from([("identity_endpoint", u.to_owned())]))
+                .unwrap_or_default(),
+            host_overrides: crate::config::precedence::host_overrides(env),
+            region_metadata: env("OCI_REGION_METADATA"),
+            default_realm: env("OCI_DEFAULT_REALM"),
+        }
+    }
+
+    fn identity_endpoint_for_region_in(
+        region: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, EndpointError> {
+        settings_of(None, env).endpoint_for_region(&IDENTITY, region)
+    }
+
+    fn resolve_identity_endpoint(
+        explicit: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+        region: Option<&str>,
+    ) -> Result<Option<String>, EndpointError> {
+        settings_of(explicit, env).resolve(&IDENTITY, region)
+    }
 
     #[test]
     fn unknown_regions_take_their_realm_from_the_environment() {
@@ -516,5 +644,46 @@ mod tests {
             .unwrap_err()
             .message
             .contains("CLIENT_HOST_OVERRIDES"));
+    }
+
+    #[test]
+    fn a_region_key_known_only_from_metadata_maps_to_its_identifier() {
+        let meta = r#"{"realmKey":"oc99","realmDomainComponent":"example.com","regionKey":"xyz","regionIdentifier":"xx-city-1"}"#;
+        let env = env_of(&[("OCI_REGION_METADATA", meta)]);
+        for region in ["xyz", "XYZ", "xx-city-1"] {
+            assert_eq!(
+                identity_endpoint_for_region_in(region, &env).unwrap(),
+                "https://identity.xx-city-1.oci.example.com",
+                "{region}"
+            );
+        }
+        let settings = settings_of(None, &env);
+        assert_eq!(settings.canonical_region("xyz"), "xx-city-1");
+        assert_eq!(settings.canonical_region("iad"), "us-ashburn-1");
+        assert_eq!(settings.canonical_region("zz-other-1"), "zz-other-1");
+        // A known region key is never redirected by metadata.
+        let clash = r#"{"realmDomainComponent":"example.com","regionKey":"iad","regionIdentifier":"xx-city-1"}"#;
+        let env = env_of(&[("OCI_REGION_METADATA", clash)]);
+        assert_eq!(
+            identity_endpoint_for_region_in("iad", &env).unwrap(),
+            "https://identity.us-ashburn-1.oci.oraclecloud.com"
+        );
+    }
+
+    #[test]
+    fn debug_hides_urls_with_credentials() {
+        let settings = settings_of(
+            Some("https://user:pw@h.example"),
+            &env_of(&[("CLIENT_HOST_OVERRIDES", "a=http://u:secret@h")]),
+        );
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("pw@")
+                && !shown.contains("secret")
+                && shown.contains("CLIENT_HOST_OVERRIDES"),
+            "{shown}"
+        );
+        let plain = settings_of(Some("http://127.0.0.1:1"), &env_of(&[]));
+        assert!(format!("{plain:?}").contains("http://127.0.0.1:1"));
     }
 }

@@ -19,8 +19,6 @@ pub enum ErrorKind {
     Network(String),
     /// No response within the per-request timeout.
     Timeout,
-    /// The caller gave up (e.g. an overall deadline expired) before the call finished.
-    Cancelled,
     /// The request could not be built (bad argument, signing failure, client setup).
     Config(String),
     /// A success response whose body could not be decoded.
@@ -39,6 +37,48 @@ pub struct OciError {
     pub opc_request_id: Option<String>,
     /// How many attempts were made (1 = no retry).
     pub attempts: u32,
+    /// The whole error body, for SCIM services (Identity Domains).
+    pub scim: Option<Box<ScimError>>,
+}
+
+/// A SCIM error body (RFC 7644 §3.12) with Oracle's extension, as Identity Domains send it.
+/// `status` is a string in SCIM (e.g. `"400"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct ScimError {
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    /// E.g. `uniqueness`, `invalidFilter`, `invalidValue`, `mutability`.
+    #[serde(default, rename = "scimType")]
+    pub scim_type: Option<String>,
+    /// `messageId` of the `urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error`
+    /// object, e.g. `error.common.validation.missingReqAttributes`.
+    #[serde(skip)]
+    pub message_id: Option<String>,
+}
+
+/// The schema URN of a SCIM error body.
+pub const SCIM_ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// The schema URN (and body key) of Oracle's error extension.
+pub const ORACLE_SCIM_ERROR_EXTENSION: &str =
+    "urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error";
+
+impl ScimError {
+    /// Parses a SCIM error body; `None` when the body is not one (no SCIM error schema).
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let mut err: ScimError = serde_json::from_value(value.clone()).ok()?;
+        if !err.schemas.iter().any(|s| s == SCIM_ERROR_SCHEMA) {
+            return None;
+        }
+        err.message_id = value[ORACLE_SCIM_ERROR_EXTENSION]["messageId"]
+            .as_str()
+            .map(str::to_owned);
+        Some(err)
+    }
 }
 
 impl OciError {
@@ -49,17 +89,8 @@ impl OciError {
             target: target.into(),
             opc_request_id: None,
             attempts: 1,
+            scim: None,
         }
-    }
-
-    /// A timeout imposed by the caller (e.g. `tokio::time::timeout` around a call).
-    pub fn timeout(operation: &'static str, target: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Timeout, operation, target)
-    }
-
-    /// A call abandoned by the caller.
-    pub fn cancelled(operation: &'static str, target: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Cancelled, operation, target)
     }
 
     /// The HTTP status, for service errors.
@@ -87,10 +118,12 @@ impl OciError {
     }
 
     /// The service says the resource (or its parent user) does not exist or is not visible:
-    /// 404 `NotAuthorizedOrNotFound`. Other 404s (a wrong endpoint path, a proxy's HTML page)
-    /// do not count, so they never make a caller forget a resource that still exists.
+    /// 404 `NotAuthorizedOrNotFound`, or a 404 with a SCIM error body. Other 404s (a wrong
+    /// endpoint path, a proxy's HTML page) do not count, so they never make a caller forget a
+    /// resource that still exists.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404) && self.code() == Some("NotAuthorizedOrNotFound")
+        self.status() == Some(404)
+            && (self.code() == Some("NotAuthorizedOrNotFound") || self.scim.is_some())
     }
 
     /// Whether the failure is transient and the same request may be sent again: 429, 5xx
@@ -106,7 +139,7 @@ impl OciError {
                 _ => false,
             },
             ErrorKind::Network(_) | ErrorKind::Timeout => true,
-            ErrorKind::Cancelled | ErrorKind::Config(_) | ErrorKind::Decode(_) => false,
+            ErrorKind::Config(_) | ErrorKind::Decode(_) => false,
         }
     }
 
@@ -142,9 +175,9 @@ impl OciError {
                 _ => None,
             },
             ErrorKind::Network(_) => {
-                Some("could not reach the Identity endpoint: check the region or endpoint override, DNS, proxies and firewalls")
+                Some("could not reach the service endpoint: check the region or endpoint override, DNS, proxies and firewalls")
             }
-            ErrorKind::Timeout => Some("the request timed out: check connectivity to the Identity endpoint, or allow more time"),
+            ErrorKind::Timeout => Some("the request timed out: check connectivity to the service endpoint, or allow more time"),
             _ => None,
         }
     }
@@ -160,7 +193,6 @@ impl fmt::Display for OciError {
             } => write!(f, "{status}-{code}, {message}")?,
             ErrorKind::Network(detail) => write!(f, "network error: {detail}")?,
             ErrorKind::Timeout => write!(f, "timed out waiting for a response")?,
-            ErrorKind::Cancelled => write!(f, "the request was cancelled")?,
             ErrorKind::Config(detail) => write!(f, "cannot send the request: {detail}")?,
             ErrorKind::Decode(detail) => write!(f, "could not decode the response: {detail}")?,
         }
@@ -221,8 +253,7 @@ mod tests {
         assert!(
             OciError::new(ErrorKind::Network("reset".into()), "ListAuthTokens", "").is_retryable()
         );
-        assert!(OciError::timeout("ListAuthTokens", "").is_retryable());
-        assert!(!OciError::cancelled("ListAuthTokens", "").is_retryable());
+        assert!(OciError::new(ErrorKind::Timeout, "ListAuthTokens", "").is_retryable());
         assert!(!OciError::new(ErrorKind::Decode("x".into()), "ListAuthTokens", "").is_retryable());
     }
 
@@ -245,5 +276,35 @@ mod tests {
             .contains("throttled"));
         assert_eq!(service(418, "Teapot").hint(), None);
         assert!(!service(418, "Teapot").to_string().contains("Suggestion"));
+    }
+
+    #[test]
+    fn scim_error_bodies() {
+        let body = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error","urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error"],
+            "detail":"Missing required attribute(s): schemas","status":"400","scimType":"invalidValue",
+            "urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error":{"messageId":"error.common.validation.missingReqAttributes"}}"#;
+        let err = ScimError::parse(body).unwrap();
+        assert_eq!(
+            err,
+            ScimError {
+                schemas: vec![SCIM_ERROR_SCHEMA.into(), ORACLE_SCIM_ERROR_EXTENSION.into()],
+                detail: Some("Missing required attribute(s): schemas".into()),
+                status: Some("400".into()),
+                scim_type: Some("invalidValue".into()),
+                message_id: Some("error.common.validation.missingReqAttributes".into()),
+            }
+        );
+        assert_eq!(ScimError::parse(br#"{"code":"X","message":"y"}"#), None);
+        assert_eq!(ScimError::parse(b"<html>"), None);
+        let minimal = ScimError::parse(
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404"}"#,
+        )
+        .unwrap();
+        assert_eq!(minimal.detail, None);
+
+        let mut not_found = service(404, "NotFound");
+        assert!(!not_found.is_not_found(), "a 404 without a known body");
+        not_found.scim = Some(Box::new(minimal));
+        assert!(not_found.is_not_found(), "a SCIM 404");
     }
 }

@@ -1,5 +1,9 @@
 //! The Identity API's auth-token operations (API version 20160918).
 //!
+//! The client finds its endpoint itself (see [`IdentityClient::endpoint`]): the
+//! `identity_endpoint` setting, the `oci_identity.IdentityClient` host override, or
+//! `https://identity.{region}.oci.{realm domain}`. Errors use the standard OCI error body.
+//!
 //! There is no "get one token" operation: a read is a list followed by a match on `id`.
 
 // `OciError` is about 128 bytes and is produced at most once per API call (which costs a
@@ -10,12 +14,30 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::header::{HeaderName, HeaderValue};
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
 
-use super::client::{new_retry_token, ApiRequest, ApiResponse, ClientOptions, HttpClient};
-use super::config::ResolvedConfig;
-use super::error::{ErrorKind, OciError};
+use crate::config::ResolvedConfig;
+use crate::endpoints::{EndpointError, ServiceEndpoint};
+use crate::error::{ErrorKind, OciError};
+use crate::http::{
+    decode_oci_error, new_retry_token, parse_endpoint, ApiRequest, ClientOptions, HttpClient,
+    ServiceApi,
+};
+
+/// How the Identity endpoint is named: host `identity.{region}…`, host override
+/// `oci_identity.IdentityClient`, setting `identity_endpoint`.
+pub const IDENTITY_SERVICE: ServiceEndpoint = ServiceEndpoint {
+    host_prefix: "identity",
+    override_name: "oci_identity.IdentityClient",
+    setting: "identity_endpoint",
+};
+
+/// API version 20160918, standard OCI error bodies.
+const API: ServiceApi = ServiceApi {
+    base_path: &["20160918"],
+    decode_error: decode_oci_error,
+};
 
 /// An auth token as the API returns it. `token` (the secret) is present only in the create
 /// response; `Debug` never shows it.
@@ -62,31 +84,55 @@ struct DescriptionBody<'a> {
 #[derive(Clone, Debug)]
 pub struct IdentityClient {
     http: Arc<HttpClient>,
+    endpoint: Url,
 }
 
 impl IdentityClient {
-    /// A client for the resolved configuration's endpoint, signer and retry policy.
+    /// The Identity endpoint for a resolved configuration: the `identity_endpoint` setting,
+    /// then the `oci_identity.IdentityClient` host override, then the region. The error names
+    /// the setting at fault (`region` when none of them is set).
+    pub fn endpoint(cfg: &ResolvedConfig) -> Result<String, EndpointError> {
+        cfg.endpoint(&IDENTITY_SERVICE)
+    }
+
+    /// A client for the configuration's endpoint, signer and retry policy.
     pub fn new(cfg: &ResolvedConfig) -> Result<Self, OciError> {
         Self::with_options(cfg, &ClientOptions::default())
     }
 
     pub fn with_options(cfg: &ResolvedConfig, options: &ClientOptions) -> Result<Self, OciError> {
-        let http = HttpClient::new(
-            &cfg.identity_endpoint,
-            cfg.signer.clone(),
-            cfg.retry,
-            options,
-        )
-        .map_err(|e| {
-            OciError::new(
-                ErrorKind::Config(e),
-                "NewIdentityClient",
-                cfg.identity_endpoint.clone(),
-            )
-        })?;
+        let endpoint = Self::endpoint(cfg)
+            .map_err(|e| OciError::new(ErrorKind::Config(e.message), "NewIdentityClient", ""))?;
+        let fail =
+            |e: String| OciError::new(ErrorKind::Config(e), "NewIdentityClient", endpoint.clone());
+        let url = parse_endpoint(&endpoint).map_err(fail)?;
+        let http = HttpClient::new(cfg.signer.clone(), cfg.retry, options).map_err(fail)?;
         Ok(Self {
             http: Arc::new(http),
+            endpoint: url,
         })
+    }
+
+    /// The endpoint this client calls, e.g. `https://identity.us-ashburn-1.oci.oraclecloud.com`.
+    pub fn base_url(&self) -> &str {
+        self.endpoint.as_str().trim_end_matches('/')
+    }
+
+    fn request(
+        &self,
+        operation: &'static str,
+        method: Method,
+        segments: &[String],
+        body: Option<Vec<u8>>,
+    ) -> ApiRequest {
+        ApiRequest {
+            operation,
+            method,
+            url: API.url(&self.endpoint, segments, &[]),
+            body,
+            headers: Vec::new(),
+            decode_error: API.decode_error,
+        }
     }
 
     /// `POST /users/{userId}/authTokens`. One `opc-retry-token` is used for every attempt, so
@@ -100,28 +146,24 @@ impl IdentityClient {
         check_id(OP, "user_id", user_id)?;
         let retry_token = HeaderValue::from_str(&new_retry_token())
             .expect("alphanumerics are a valid header value");
-        let request = ApiRequest {
-            operation: OP,
-            method: Method::POST,
-            segments: tokens_path(user_id, None),
-            body: Some(json_body(description)),
-            headers: vec![(HeaderName::from_static("opc-retry-token"), retry_token)],
-        };
-        decode(OP, self.http.send(request).await?)
+        let mut request = self.request(
+            OP,
+            Method::POST,
+            &tokens_path(user_id, None),
+            Some(json_body(description)),
+        );
+        request
+            .headers
+            .push((HeaderName::from_static("opc-retry-token"), retry_token));
+        self.http.send(request).await?.json(OP)
     }
 
     /// `GET /users/{userId}/authTokens`: all tokens of the user (without their secrets).
     pub async fn list_auth_tokens(&self, user_id: &str) -> Result<Vec<AuthToken>, OciError> {
         const OP: &str = "ListAuthTokens";
         check_id(OP, "user_id", user_id)?;
-        let request = ApiRequest {
-            operation: OP,
-            method: Method::GET,
-            segments: tokens_path(user_id, None),
-            body: None,
-            headers: Vec::new(),
-        };
-        decode(OP, self.http.send(request).await?)
+        let request = self.request(OP, Method::GET, &tokens_path(user_id, None), None);
+        self.http.send(request).await?.json(OP)
     }
 
     /// `PUT /users/{userId}/authTokens/{authTokenId}`: changes the description.
@@ -134,14 +176,13 @@ impl IdentityClient {
         const OP: &str = "UpdateAuthToken";
         check_id(OP, "user_id", user_id)?;
         check_id(OP, "auth_token_id", token_id)?;
-        let request = ApiRequest {
-            operation: OP,
-            method: Method::PUT,
-            segments: tokens_path(user_id, Some(token_id)),
-            body: Some(json_body(description)),
-            headers: Vec::new(),
-        };
-        decode(OP, self.http.send(request).await?)
+        let request = self.request(
+            OP,
+            Method::PUT,
+            &tokens_path(user_id, Some(token_id)),
+            Some(json_body(description)),
+        );
+        self.http.send(request).await?.json(OP)
     }
 
     /// `DELETE /users/{userId}/authTokens/{authTokenId}`. A 404 is returned as an error;
@@ -150,13 +191,12 @@ impl IdentityClient {
         const OP: &str = "DeleteAuthToken";
         check_id(OP, "user_id", user_id)?;
         check_id(OP, "auth_token_id", token_id)?;
-        let request = ApiRequest {
-            operation: OP,
-            method: Method::DELETE,
-            segments: tokens_path(user_id, Some(token_id)),
-            body: None,
-            headers: Vec::new(),
-        };
+        let request = self.request(
+            OP,
+            Method::DELETE,
+            &tokens_path(user_id, Some(token_id)),
+            None,
+        );
         self.http.send(request).await.map(|_| ())
     }
 }
@@ -186,33 +226,10 @@ fn check_id(operation: &'static str, name: &str, value: &str) -> Result<(), OciE
     Ok(())
 }
 
-/// Decodes a JSON body. The error names only the position and category, never the content
-/// (which may hold a token).
-fn decode<T: serde::de::DeserializeOwned>(
-    operation: &'static str,
-    response: ApiResponse,
-) -> Result<T, OciError> {
-    serde_json::from_slice(&response.body).map_err(|e| {
-        let category = match e.classify() {
-            serde_json::error::Category::Io => "I/O error",
-            serde_json::error::Category::Syntax => "invalid JSON",
-            serde_json::error::Category::Data => "unexpected JSON shape",
-            serde_json::error::Category::Eof => "truncated JSON",
-        };
-        let detail = format!("{category} at line {} column {}", e.line(), e.column());
-        let mut err = OciError::new(
-            ErrorKind::Decode(detail),
-            operation,
-            response.target.clone(),
-        );
-        err.opc_request_id = response.opc_request_id.clone();
-        err
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::ApiResponse;
 
     const CREATED: &str = r#"{"id":"ocid1.credential.oc1..aaa","token":"3aNPS[D.1#.rF90qo}me","userId":"ocid1.user.oc1..bbb",
         "description":"ci","timeCreated":"2016-08-25T21:10:29.600Z","timeExpires":null,"lifecycleState":"ACTIVE","inactiveStatus":null}"#;
@@ -257,7 +274,7 @@ mod tests {
             opc_request_id: Some("r".into()),
             target: "POST x".into(),
         };
-        let err = decode::<AuthToken>("CreateAuthToken", response).unwrap_err();
+        let err = response.json::<AuthToken>("CreateAuthToken").unwrap_err();
         let text = err.to_string();
         assert!(!text.contains("s3cr3t"), "{text}");
         assert!(matches!(err.kind, ErrorKind::Decode(_)));

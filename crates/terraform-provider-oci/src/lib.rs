@@ -10,7 +10,8 @@ mod model;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use oci_client::config::{resolve, ProviderSettings};
+use oci_client::config::{resolve, Settings};
+use oci_client::http::ClientOptions;
 use oci_client::identity::IdentityClient;
 use tfplugin::cty::Type;
 use tfplugin::cty::{AttributePath, Value};
@@ -18,7 +19,7 @@ use tfplugin::diag::Diagnostics;
 use tfplugin::framework::{
     async_trait, ConfigureRequest, DataSource, ListResource, Provider, Resource,
 };
-use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::schema::{Attribute, Block, Schema, Validator};
 
 pub use list_cache::ListCache;
 
@@ -107,7 +108,7 @@ fn provider_schema() -> Schema {
             .attribute(s("private_key_password", "Pass phrase of an encrypted private key. Also `TF_VAR_private_key_password`/`OCI_PRIVATE_KEY_PASSWORD`, or `pass_phrase` in the config profile.").sensitive())
             .attribute(s("region", "Region, e.g. `us-ashburn-1`. IAM calls must go to the tenancy's home region. Also `TF_VAR_region`/`OCI_REGION`, or `region` in the config profile."))
             .attribute(s("config_file_profile", "Profile of `~/.oci/config` (or `OCI_CONFIG_FILE`) to read; default `DEFAULT`."))
-            .attribute(Attribute::number("retry_duration_seconds").optional().description("How long to keep retrying throttled or failing API calls, in seconds (default 120)."))
+            .attribute(Attribute::number("retry_duration_seconds").optional().description("How long to keep retrying throttled or failing API calls, in whole seconds (default 120; `0` turns retries off). A negative value, which the official provider reads as \"retry forever\", is rejected: every API call of this provider stays bounded.").validator(Validator::new("a whole number of seconds, 0 or more", |v| retry_duration_seconds(v).map(|_| ()))))
             .attribute(Attribute::bool("disable_auto_retries").optional().description("Turn off automatic retries of API calls."))
             .attribute(s("identity_endpoint", "Base URL of the Identity API, overriding the one derived from `region` (for example a local `oci-identity-mock`: `http://127.0.0.1:PORT`). `CLIENT_HOST_OVERRIDES=oci_identity.IdentityClient=URL` works too."))
             .attribute(s("retries_config_file", COMPAT_NOTE))
@@ -122,9 +123,43 @@ fn opt_string(config: &Value, name: &str) -> Option<String> {
     config.get_str(name).map(str::to_string)
 }
 
-/// Turns the provider block into client settings.
-pub fn settings_from_config(config: &Value) -> ProviderSettings {
-    ProviderSettings {
+/// The User-Agent of every API call.
+fn user_agent() -> String {
+    format!("terraform-provider-oci/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `retry_duration_seconds` as whole seconds: a fraction (`1.5`), a negative value or one
+/// beyond the 64-bit range (`1e20`) is an error rather than a silent fallback to the default.
+fn retry_duration_seconds(value: &Value) -> Result<Option<i64>, String> {
+    let Some(n) = value.as_number() else {
+        return Ok(None);
+    };
+    match n.as_i64() {
+        Some(seconds) if seconds >= 0 => Ok(Some(seconds)),
+        Some(seconds) => Err(format!(
+            "retry_duration_seconds is {seconds}: it must be 0 or more. The official provider retries forever on a negative value; this provider keeps every call bounded, so give a large number of seconds instead."
+        )),
+        None => Err(format!(
+            "retry_duration_seconds is {n}: it must be a whole number of seconds from 0 to {}.",
+            i64::MAX
+        )),
+    }
+}
+
+/// Turns the provider block into client settings; an invalid value is an error diagnostic
+/// with its attribute path.
+pub fn settings_from_config(config: &Value) -> Result<Settings, Diagnostics> {
+    let retry_duration_seconds = retry_duration_seconds(config.get("retry_duration_seconds"))
+        .map_err(|problem| {
+            let mut diags = Diagnostics::new();
+            diags.attribute_error(
+                AttributePath::attr("retry_duration_seconds"),
+                "Invalid attribute value",
+                problem,
+            );
+            diags
+        })?;
+    Ok(Settings {
         auth: opt_string(config, "auth"),
         tenancy_ocid: opt_string(config, "tenancy_ocid"),
         user_ocid: opt_string(config, "user_ocid"),
@@ -135,11 +170,18 @@ pub fn settings_from_config(config: &Value) -> ProviderSettings {
         region: opt_string(config, "region"),
         config_file_profile: opt_string(config, "config_file_profile"),
         identity_endpoint: opt_string(config, "identity_endpoint"),
-        retry_duration_seconds: config
-            .get("retry_duration_seconds")
-            .as_number()
-            .and_then(|n| n.as_i64()),
+        retry_duration_seconds,
         disable_auto_retries: config.get("disable_auto_retries").as_bool(),
+        origin: Some("the provider block"),
+    })
+}
+
+/// A configuration error as a diagnostic, on the attribute at fault when there is one.
+fn config_error(diags: &mut Diagnostics, argument: Option<&'static str>, message: String) {
+    let summary = "Invalid OCI provider configuration";
+    match argument {
+        Some(arg) => diags.attribute_error(AttributePath::attr(arg), summary, message),
+        None => diags.error(summary, message),
     }
 }
 
@@ -161,24 +203,29 @@ impl Provider for OciProvider {
             self.data.config_unknown.store(true, Ordering::Relaxed);
             return diags;
         }
-        let settings = settings_from_config(&req.config);
+        let settings = match settings_from_config(&req.config) {
+            Ok(settings) => settings,
+            Err(problems) => return problems,
+        };
         let resolved = match resolve(&settings, &|k| std::env::var(k).ok()) {
             Ok(r) => r,
             Err(e) => {
-                let summary = "Invalid OCI provider configuration";
-                match e.argument {
-                    Some(arg) => {
-                        diags.attribute_error(AttributePath::attr(arg), summary, e.message)
-                    }
-                    None => diags.error(summary, e.message),
-                }
+                config_error(&mut diags, e.argument, e.message);
                 return diags;
             }
         };
         for w in &resolved.warnings {
             diags.warning("OCI provider configuration", w.clone());
         }
-        match IdentityClient::new(&resolved) {
+        if let Err(e) = IdentityClient::endpoint(&resolved) {
+            config_error(&mut diags, e.argument, e.message);
+            return diags;
+        }
+        let options = ClientOptions {
+            user_agent: user_agent(),
+            ..ClientOptions::default()
+        };
+        match IdentityClient::with_options(&resolved, &options) {
             Ok(identity) => self.data.set(Configured {
                 identity,
                 lists: ListCache::default(),
@@ -204,5 +251,84 @@ impl Provider for OciProvider {
         vec![Arc::new(auth_token_list::AuthTokenList::new(
             self.data.clone(),
         ))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::cty::Number;
+    use tfplugin::framework::validate_block;
+
+    fn block_with(retry: Value) -> Value {
+        Value::object([("retry_duration_seconds", retry)])
+    }
+
+    #[test]
+    fn retry_duration_must_be_whole_seconds_in_range() {
+        for (value, expected) in [
+            (Value::from(5i64), Some(5)),
+            (Value::from(0i64), Some(0)),
+            (Value::Number(Number::Float(30.0)), Some(30)),
+            (Value::Null, None),
+        ] {
+            let settings = settings_from_config(&block_with(value.clone())).unwrap();
+            assert_eq!(settings.retry_duration_seconds, expected, "{value:?}");
+        }
+        for bad in [
+            Value::Number(Number::Float(1.5)),
+            Value::Number(Number::Float(1e20)),
+            Value::Number(Number::Big("100000000000000000000".into())),
+            Value::from(-1i64),
+        ] {
+            // At configure time…
+            let diags = settings_from_config(&block_with(bad.clone())).unwrap_err();
+            let d = diags.iter().next().unwrap();
+            assert_eq!(
+                d.attribute,
+                Some(AttributePath::attr("retry_duration_seconds")),
+                "{bad:?}"
+            );
+            assert!(
+                d.detail.contains("retry_duration_seconds is "),
+                "{}",
+                d.detail
+            );
+            // …and at validate time, through the schema.
+            let mut diags = Diagnostics::new();
+            validate_block(
+                &provider_schema().block,
+                &block_with(bad.clone()),
+                &AttributePath::root(),
+                &mut diags,
+            );
+            let d = diags.iter().next().expect("a validation error");
+            assert_eq!(
+                d.attribute,
+                Some(AttributePath::attr("retry_duration_seconds")),
+                "{bad:?}"
+            );
+        }
+        let diags =
+            settings_from_config(&block_with(Value::Number(Number::Float(1.5)))).unwrap_err();
+        assert!(diags
+            .iter()
+            .next()
+            .unwrap()
+            .detail
+            .contains("whole number of seconds"));
+        let diags = settings_from_config(&block_with(Value::from(-1i64))).unwrap_err();
+        assert!(diags.iter().next().unwrap().detail.contains("forever"));
+    }
+
+    #[test]
+    fn the_provider_names_itself_to_the_api() {
+        assert_eq!(
+            user_agent(),
+            format!("terraform-provider-oci/{}", env!("CARGO_PKG_VERSION"))
+        );
+        let settings =
+            settings_from_config(&Value::object([("region", Value::from("iad"))])).unwrap();
+        assert_eq!(settings.origin(), "the provider block");
     }
 }

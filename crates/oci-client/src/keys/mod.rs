@@ -21,6 +21,9 @@ use base64::Engine as _;
 use cbc::cipher::{block_padding::Pkcs7, BlockCipher, BlockDecryptMut, KeyInit, KeyIvInit};
 use md5::{Digest as _, Md5};
 
+mod load;
+pub use load::{load_private_key, KeyFault, KeyInput, KeyLoadError};
+
 /// OID of `rsaEncryption` (PKCS#1), the algorithm of a PKCS#8 RSA key.
 const RSA_ENCRYPTION_OID: &str = "1.2.840.113549.1.1.1";
 

@@ -1,4 +1,6 @@
-//! Signed HTTP calls to OCI with bounded, jittered retries.
+//! The signed HTTP layer every service client shares: signing, bounded jittered retries and
+//! error decoding. It knows no service: each client describes its API (base path such as
+//! `/20160918` or `/admin/v1`, and the decoder of its error bodies) and gives it full URLs.
 //!
 //! Every attempt gets a fresh `date` and a fresh signature. One `opc-request-id` (32 lowercase
 //! hex) is generated per call and sent on every attempt, so the attempts of one call can be
@@ -7,62 +9,21 @@
 //!
 //! Futures are cancel-safe: dropping one aborts the in-flight request and any pending sleep.
 
+// `OciError` is about 136 bytes and is produced at most once per API call (which costs a
+// network round trip), so boxing it would only make matching on it clumsier.
+#![allow(clippy::result_large_err)]
+
+mod retry;
+
+pub use retry::{NegativeRetryBudget, RetryPolicy};
+
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, DATE};
 use reqwest::{Method, Url};
 
-use super::error::{ErrorKind, OciError};
-use super::signer::{http_date, Signer};
-
-/// The Identity API version path segment.
-pub const API_VERSION: &str = "20160918";
-
-/// How transient failures are retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Total time budget from the first attempt; no sleep goes past it.
-    pub max_duration: Duration,
-    /// Delay before the first retry (before jitter); doubles per retry.
-    pub base_delay: Duration,
-    /// Upper bound of one delay.
-    pub max_delay: Duration,
-    /// `false` = a single attempt.
-    pub enabled: bool,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_duration: Duration::from_secs(120),
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(30),
-            enabled: true,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// A policy that never retries.
-    pub fn disabled() -> Self {
-        Self {
-            enabled: false,
-            ..Self::default()
-        }
-    }
-
-    /// The jittered delay before retry number `retry` (1-based): half of the exponential
-    /// delay `base·2^(retry-1)` (capped at `max_delay`) plus a random part up to the other half.
-    pub fn delay(&self, retry: u32) -> Duration {
-        let exponential = self
-            .base_delay
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
-        let capped = exponential.min(self.max_delay);
-        let half = capped / 2;
-        let jitter_ms = fastrand::u64(0..=half.as_millis() as u64);
-        half + Duration::from_millis(jitter_ms)
-    }
-}
+use crate::error::{ErrorKind, OciError, ScimError};
+use crate::signer::{http_date, Signer};
 
 /// Options for the HTTP layer.
 #[derive(Debug, Clone)]
@@ -70,6 +31,8 @@ pub struct ClientOptions {
     /// Timeout of one attempt (connect + response + body).
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
+    /// Sent as `User-Agent`. Callers name themselves here (e.g. `my-tool/1.2.3`); the default
+    /// is this crate's name and version.
     pub user_agent: String,
 }
 
@@ -78,20 +41,75 @@ impl Default for ClientOptions {
         Self {
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
-            user_agent: format!("oci-client-rs/{}", env!("CARGO_PKG_VERSION")),
+            user_agent: format!("{}/{}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
         }
     }
+}
+
+/// An error body as a service's decoder reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodedError {
+    /// The service's error code, e.g. `NotAuthorizedOrNotFound`.
+    pub code: String,
+    pub message: String,
+    /// The whole body, for SCIM services.
+    pub scim: Option<ScimError>,
+}
+
+/// Reads a service's error body for an HTTP status. Never fails: an unreadable body becomes
+/// code `BadErrorResponse`.
+pub(crate) type ErrorDecoder = fn(status: u16, body: &[u8]) -> DecodedError;
+
+/// What the HTTP layer needs to know about one service API.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServiceApi {
+    /// Path segments every operation path starts with: `["20160918"]`, `["admin", "v1"]`.
+    pub base_path: &'static [&'static str],
+    pub decode_error: ErrorDecoder,
+}
+
+impl ServiceApi {
+    /// `endpoint` + base path + `segments` (each percent-escaped) + `query`. `endpoint` is
+    /// an http(s) origin such as [`crate::endpoints::normalize_endpoint`] returns.
+    pub fn url(&self, endpoint: &Url, segments: &[String], query: &[(&str, &str)]) -> Url {
+        let mut url = endpoint.clone();
+        // http(s) URLs always have path segments.
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.clear();
+            for segment in self.base_path {
+                path.push(segment);
+            }
+            for segment in segments {
+                path.push(segment);
+            }
+        }
+        url.set_query(None);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+}
+
+/// Parses an endpoint (`scheme://host[:port]`) into a base URL for [`ServiceApi::url`].
+pub(crate) fn parse_endpoint(endpoint: &str) -> Result<Url, String> {
+    let url = Url::parse(endpoint).map_err(|e| format!("invalid endpoint URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err("the endpoint must be an http:// or https:// URL".to_string());
+    }
+    Ok(url)
 }
 
 /// One API call to make.
 pub(crate) struct ApiRequest {
     pub operation: &'static str,
     pub method: Method,
-    /// Path segments after `/20160918`, unescaped; they are percent-escaped here.
-    pub segments: Vec<String>,
+    /// The full URL (see [`ServiceApi::url`]).
+    pub url: Url,
     pub body: Option<Vec<u8>>,
     /// Extra headers, identical on every attempt (e.g. `opc-retry-token`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub decode_error: ErrorDecoder,
 }
 
 /// A successful (2xx) response. Its body may hold a secret (a create response carries the
@@ -115,26 +133,42 @@ impl std::fmt::Debug for ApiResponse {
     }
 }
 
-/// Signed HTTP transport with retries.
+impl ApiResponse {
+    /// Decodes a JSON body. The error names only the position and category, never the content
+    /// (which may hold a token).
+    pub fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+    ) -> Result<T, OciError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            let category = match e.classify() {
+                serde_json::error::Category::Io => "I/O error",
+                serde_json::error::Category::Syntax => "invalid JSON",
+                serde_json::error::Category::Data => "unexpected JSON shape",
+                serde_json::error::Category::Eof => "truncated JSON",
+            };
+            let detail = format!("{category} at line {} column {}", e.line(), e.column());
+            let mut err = OciError::new(ErrorKind::Decode(detail), operation, self.target.clone());
+            err.opc_request_id = self.opc_request_id.clone();
+            err
+        })
+    }
+}
+
+/// Signed HTTP transport with retries, shared by the service clients.
 #[derive(Debug)]
 pub(crate) struct HttpClient {
     http: reqwest::Client,
-    endpoint: Url,
     signer: Signer,
     retry: RetryPolicy,
 }
 
 impl HttpClient {
     pub fn new(
-        endpoint: &str,
         signer: Signer,
         retry: RetryPolicy,
         options: &ClientOptions,
     ) -> Result<Self, String> {
-        let endpoint = Url::parse(endpoint).map_err(|e| format!("invalid endpoint URL: {e}"))?;
-        if !matches!(endpoint.scheme(), "http" | "https") || endpoint.cannot_be_a_base() {
-            return Err("the endpoint must be an http:// or https:// URL".to_string());
-        }
         let http = reqwest::Client::builder()
             .timeout(options.request_timeout)
             .connect_timeout(options.connect_timeout)
@@ -143,36 +177,20 @@ impl HttpClient {
             .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
         Ok(Self {
             http,
-            endpoint,
             signer,
             retry,
         })
     }
 
-    /// The URL for a path under the API version, with every segment percent-escaped.
-    pub fn url(&self, segments: &[String]) -> Url {
-        let mut url = self.endpoint.clone();
-        {
-            // `new` accepts only http(s) base URLs, which always have path segments.
-            if let Ok(mut path) = url.path_segments_mut() {
-                path.clear().push(API_VERSION);
-                for segment in segments {
-                    path.push(segment);
-                }
-            }
-        }
-        url
-    }
-
     /// Sends `request`, retrying transient failures per the retry policy.
     pub async fn send(&self, request: ApiRequest) -> Result<ApiResponse, OciError> {
-        let url = self.url(&request.segments);
+        let url = &request.url;
         let target = format!("{} {}", request.method, url);
         let opc_request_id = new_opc_request_id();
         let started = Instant::now();
         let mut attempt: u32 = 1;
         loop {
-            let result = self.attempt(&request, &url, &target, &opc_request_id).await;
+            let result = self.attempt(&request, url, &target, &opc_request_id).await;
             let mut err = match result {
                 Ok(response) => {
                     tracing::debug!(
@@ -274,7 +292,11 @@ impl HttpClient {
                 target: target.to_owned(),
             });
         }
-        let (code, message) = parse_error_body(status, &bytes);
+        let DecodedError {
+            code,
+            message,
+            scim,
+        } = (request.decode_error)(status, &bytes);
         let mut err = OciError::new(
             ErrorKind::Service {
                 status,
@@ -285,6 +307,7 @@ impl HttpClient {
             target,
         );
         err.opc_request_id = Some(opc_request_id);
+        err.scim = scim.map(Box::new);
         Err(err)
     }
 }
@@ -313,8 +336,9 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// Reads `{"code": "...", "message": "..."}`; anything else becomes `BadErrorResponse`.
-fn parse_error_body(status: u16, body: &[u8]) -> (String, String) {
+/// The standard OCI error body, `{"code": "...", "message": "..."}`; anything else becomes
+/// `BadErrorResponse`.
+pub(crate) fn decode_oci_error(status: u16, body: &[u8]) -> DecodedError {
     #[derive(serde::Deserialize)]
     struct Body {
         code: Option<String>,
@@ -324,72 +348,44 @@ fn parse_error_body(status: u16, body: &[u8]) -> (String, String) {
         Ok(Body {
             code: Some(code),
             message,
-        }) => (code, message.unwrap_or_default()),
-        _ => {
-            let reason = reqwest::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("unexpected status");
-            (
-                "BadErrorResponse".to_owned(),
-                format!("the service returned HTTP {status} ({reason}) without an OCI error body"),
-            )
-        }
+        }) => DecodedError {
+            code,
+            message: message.unwrap_or_default(),
+            scim: None,
+        },
+        _ => bad_error_body(status, "an OCI error body"),
+    }
+}
+
+/// `BadErrorResponse` for a body that is not the expected `kind` of error body. The message
+/// never quotes the body.
+pub(crate) fn bad_error_body(status: u16, kind: &str) -> DecodedError {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("unexpected status");
+    DecodedError {
+        code: "BadErrorResponse".to_owned(),
+        message: format!("the service returned HTTP {status} ({reason}) without {kind}"),
+        scim: None,
     }
 }
 
 /// 32 lowercase hex characters.
-pub fn new_opc_request_id() -> String {
+pub(crate) fn new_opc_request_id() -> String {
     (0..32)
         .map(|_| char::from_digit(fastrand::u32(0..16), 16).expect("digit < 16"))
         .collect()
 }
 
 /// 32 ASCII alphanumerics, as the Go SDK generates for `opc-retry-token`.
-pub fn new_retry_token() -> String {
+pub(crate) fn new_retry_token() -> String {
     (0..32).map(|_| fastrand::alphanumeric()).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_policy() {
-        let p = RetryPolicy::default();
-        assert_eq!(
-            (p.max_duration, p.base_delay, p.max_delay, p.enabled),
-            (
-                Duration::from_secs(120),
-                Duration::from_secs(1),
-                Duration::from_secs(30),
-                true
-            )
-        );
-        assert!(!RetryPolicy::disabled().enabled);
-    }
-
-    #[test]
-    fn delays_grow_are_jittered_and_capped() {
-        let p = RetryPolicy::default();
-        for _ in 0..200 {
-            let d1 = p.delay(1);
-            assert!(
-                d1 >= Duration::from_millis(500) && d1 <= Duration::from_secs(1),
-                "{d1:?}"
-            );
-            let d3 = p.delay(3);
-            assert!(
-                d3 >= Duration::from_secs(2) && d3 <= Duration::from_secs(4),
-                "{d3:?}"
-            );
-            let d40 = p.delay(40);
-            assert!(
-                d40 >= Duration::from_secs(15) && d40 <= Duration::from_secs(30),
-                "{d40:?}"
-            );
-        }
-    }
 
     #[test]
     fn ids_have_the_expected_shape() {
@@ -407,40 +403,60 @@ mod tests {
     #[test]
     fn error_bodies() {
         assert_eq!(
-            parse_error_body(
+            decode_oci_error(
                 404,
                 br#"{"code":"NotAuthorizedOrNotFound","message":"gone"}"#
             ),
-            ("NotAuthorizedOrNotFound".to_owned(), "gone".to_owned())
+            DecodedError {
+                code: "NotAuthorizedOrNotFound".to_owned(),
+                message: "gone".to_owned(),
+                scim: None
+            }
         );
-        let (code, message) = parse_error_body(502, b"<html>bad gateway</html>");
+        let DecodedError { code, message, .. } = decode_oci_error(502, b"<html>bad gateway</html>");
         assert_eq!(code, "BadErrorResponse");
         assert!(message.contains("502") && !message.contains("html"));
     }
 
     #[test]
-    fn urls_escape_path_segments() {
-        let key = crate::keys::RsaPrivateKey::from_pem(
-            &crate::keys::tests::fixture("rsa2048_pkcs8.pem"),
-            None,
-        )
-        .unwrap();
-        let signer = Signer::new("t/u/f", std::sync::Arc::new(key));
-        let client = HttpClient::new(
-            "http://127.0.0.1:9",
-            signer,
-            RetryPolicy::default(),
-            &ClientOptions::default(),
-        )
-        .unwrap();
-        let url = client.url(&[
-            "users".into(),
-            "ocid1.user.oc1..a/b?c#d %".into(),
-            "authTokens".into(),
-        ]);
+    fn urls_escape_path_segments_under_the_base_path() {
+        let api = ServiceApi {
+            base_path: &["20160918"],
+            decode_error: decode_oci_error,
+        };
+        let endpoint = parse_endpoint("http://127.0.0.1:9").unwrap();
+        let url = api.url(
+            &endpoint,
+            &[
+                "users".into(),
+                "ocid1.user.oc1..a/b?c#d %".into(),
+                "authTokens".into(),
+            ],
+            &[],
+        );
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/20160918/users/ocid1.user.oc1..a%2Fb%3Fc%23d%20%25/authTokens"
         );
+        let scim = ServiceApi {
+            base_path: &["admin", "v1"],
+            decode_error: decode_oci_error,
+        };
+        let url = scim.url(
+            &endpoint,
+            &["AuthTokens".into()],
+            &[("filter", "user.value eq \"u 1\""), ("count", "5")],
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/admin/v1/AuthTokens?filter=user.value+eq+%22u+1%22&count=5"
+        );
+        assert!(parse_endpoint("mailto:x@example.com").is_err());
+    }
+
+    #[test]
+    fn default_user_agent_is_the_crate_name() {
+        let agent = ClientOptions::default().user_agent;
+        assert!(agent.starts_with("oci-client/"), "{agent}");
     }
 }

@@ -1,9 +1,8 @@
 //! Credentials and settings, resolved the way OCI users already have them.
 //!
 //! Each value comes from the first place that has it (blank strings count as unset):
-//! 1. the explicit setting ([`ProviderSettings`]);
-//! 2. the environment: `TF_VAR_<arg>`, then `OCI_<ARG>` (e.g. `TF_VAR_tenancy_ocid`,
-//!    `OCI_TENANCY_OCID`);
+//! 1. the explicit setting ([`Settings`]);
+//! 2. the environment (e.g. `OCI_TENANCY_OCID`; [`precedence`] has the variable names);
 //! 3. the OCI config file profile: `config_file_profile` (or `DEFAULT`); a named profile
 //!    inherits the keys of `[DEFAULT]`, and naming a profile that does not exist is an error.
 //!
@@ -16,64 +15,37 @@
 //! `private_key_password`, else the profile's `pass_phrase` (or `passphrase`). When no
 //! fingerprint is configured it is computed from the key (the same MD5 OCI shows).
 //!
+//! Service endpoints are not resolved here: [`ResolvedConfig::endpoints`] captures their
+//! inputs (explicit endpoint settings, host overrides, region metadata) and each service client
+//! resolves its own endpoint ([`ResolvedConfig::endpoint`]).
+//!
+//! Modules: [`settings`] (the explicit settings), [`precedence`] (setting > environment >
+//! profile, the config file), `ini` (the config file format). Key loading lives in
+//! [`crate::keys`], the retry policy in [`crate::http`].
+//!
 //! Nothing here puts key material, pass phrases or session tokens into messages.
 
-use std::collections::HashMap;
+mod ini;
+pub mod precedence;
+pub mod settings;
+
+use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use super::client::RetryPolicy;
-use super::endpoints::resolve_identity_endpoint;
-use super::keys::{KeyError, RsaPrivateKey};
-use super::signer::{redact_key_id, Signer};
+pub use precedence::{CONFIG_FILE_ENV_VARS, DEFAULT_PROFILE};
+pub use settings::Settings;
 
-/// Environment variables naming the config file, in lookup order.
-pub const CONFIG_FILE_ENV_VARS: [&str; 2] = ["OCI_CONFIG_FILE", "OCI_CLI_CONFIG_FILE"];
-/// The profile used when none is named.
-pub const DEFAULT_PROFILE: &str = "DEFAULT";
+/// The former name of [`Settings`], kept (hidden) so existing callers compile unchanged.
+#[doc(hidden)]
+pub type ProviderSettings = Settings;
 
-/// Settings as given by the user (e.g. a provider configuration block). `None` = not set.
-#[derive(Default, Clone)]
-pub struct ProviderSettings {
-    pub auth: Option<String>,
-    pub tenancy_ocid: Option<String>,
-    pub user_ocid: Option<String>,
-    pub fingerprint: Option<String>,
-    pub private_key: Option<String>,
-    pub private_key_path: Option<String>,
-    pub private_key_password: Option<String>,
-    pub region: Option<String>,
-    pub config_file_profile: Option<String>,
-    /// Base URL of the Identity API (scheme, host, optional port; no path).
-    pub identity_endpoint: Option<String>,
-    pub retry_duration_seconds: Option<i64>,
-    pub disable_auto_retries: Option<bool>,
-}
-
-impl fmt::Debug for ProviderSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sensitive = |v: &Option<String>| v.as_ref().map(|_| "(sensitive)");
-        f.debug_struct("ProviderSettings")
-            .field("auth", &self.auth)
-            .field("tenancy_ocid", &self.tenancy_ocid)
-            .field("user_ocid", &self.user_ocid)
-            .field("fingerprint", &self.fingerprint)
-            .field("private_key", &sensitive(&self.private_key))
-            .field("private_key_path", &self.private_key_path)
-            .field(
-                "private_key_password",
-                &sensitive(&self.private_key_password),
-            )
-            .field("region", &self.region)
-            .field("config_file_profile", &self.config_file_profile)
-            .field("identity_endpoint", &self.identity_endpoint)
-            .field("retry_duration_seconds", &self.retry_duration_seconds)
-            .field("disable_auto_retries", &self.disable_auto_retries)
-            .finish()
-    }
-}
+use crate::endpoints::{EndpointError, EndpointSettings, ServiceEndpoint};
+use crate::http::RetryPolicy;
+use crate::keys::{load_private_key, KeyFault, KeyInput, RsaPrivateKey};
+use crate::signer::{redact_key_id, Signer};
+use precedence::{expand_tilde, host_overrides, ConfigFileRef, Lookup};
 
 /// How requests are authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +88,7 @@ impl AuthMode {
         {
             return Err(ConfigError::new(
                 Some("auth"),
-                format!("auth mode {known} is not supported by this provider yet; use ApiKey or SecurityToken"),
+                format!("auth mode {known} is not supported yet; use ApiKey or SecurityToken"),
             ));
         }
         let all: Vec<&str> = SUPPORTED_AUTH
@@ -151,27 +123,46 @@ impl ConfigError {
     }
 }
 
-/// Everything needed to call the Identity API.
+impl From<EndpointError> for ConfigError {
+    fn from(e: EndpointError) -> Self {
+        Self::new(e.argument, e.message)
+    }
+}
+
+/// Credentials, region and retry policy: everything a service client needs besides its
+/// endpoint, which it resolves itself from [`Self::region`] and [`Self::endpoints`].
 #[derive(Clone)]
 pub struct ResolvedConfig {
     pub auth: AuthMode,
     pub tenancy_ocid: String,
     /// Absent for SecurityToken auth when the profile has no `user`.
     pub user_ocid: Option<String>,
-    /// The region identifier; empty when no region was given because an endpoint override
-    /// made it unnecessary.
+    /// The region identifier; empty when no region was given (an endpoint override can make
+    /// it unnecessary).
     pub region: String,
     pub key_id: String,
     pub signer: Signer,
-    /// Base URL without `/20160918`, e.g. `https://identity.us-ashburn-1.oci.oraclecloud.com`.
-    pub identity_endpoint: String,
     pub retry: RetryPolicy,
+    /// The inputs of every service's endpoint.
+    pub endpoints: EndpointSettings,
     /// The config file consulted, if it exists.
     pub config_file: Option<PathBuf>,
     /// The profile consulted.
     pub profile: String,
     /// Non-fatal problems worth showing the user (e.g. a fingerprint that does not match the key).
     pub warnings: Vec<String>,
+    /// "region is not set: …", naming where the region was looked for.
+    region_missing: String,
+}
+
+impl ResolvedConfig {
+    /// The endpoint of `service` (see [`EndpointSettings::resolve`]); an error naming where
+    /// the region was looked for when no endpoint setting, override or region is given.
+    pub fn endpoint(&self, service: &ServiceEndpoint) -> Result<String, EndpointError> {
+        self.endpoints
+            .resolve(service, Some(&self.region))?
+            .ok_or_else(|| EndpointError::new(Some("region"), self.region_missing.clone()))
+    }
 }
 
 impl fmt::Debug for ResolvedConfig {
@@ -182,8 +173,8 @@ impl fmt::Debug for ResolvedConfig {
             .field("user_ocid", &self.user_ocid)
             .field("region", &self.region)
             .field("key_id", &redact_key_id(&self.key_id))
-            .field("identity_endpoint", &self.identity_endpoint)
             .field("retry", &self.retry)
+            .field("endpoints", &self.endpoints)
             .field("config_file", &self.config_file)
             .field("profile", &self.profile)
             .field("warnings", &self.warnings)
@@ -194,66 +185,60 @@ impl fmt::Debug for ResolvedConfig {
 /// Resolves settings, environment and config file into a [`ResolvedConfig`]. `env` looks up
 /// environment variables; production passes `&|k| std::env::var(k).ok()`.
 pub fn resolve(
-    settings: &ProviderSettings,
+    settings: &Settings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ResolvedConfig, ConfigError> {
-    let env = |key: &str| env(key).filter(|v| !v.trim().is_empty());
-    let lookup = |explicit: &Option<String>, arg: &str| -> Option<Found> {
-        if let Some(value) = explicit.as_ref().filter(|v| !v.trim().is_empty()) {
-            return Some(Found {
-                value: value.trim().to_owned(),
-                source: Source::Setting,
-            });
-        }
-        [
-            format!("TF_VAR_{arg}"),
-            format!("OCI_{}", arg.to_ascii_uppercase()),
-        ]
-        .into_iter()
-        .find_map(|var| {
-            env(&var).map(|value| Found {
-                value: value.trim().to_owned(),
-                source: Source::Env(var),
-            })
-        })
+    let lookup = Lookup {
+        env,
+        origin: settings.origin(),
     };
-    let home = env("HOME");
+    let home = lookup.env("HOME");
 
-    let auth = match lookup(&settings.auth, "auth") {
+    let auth = match lookup.get(&settings.auth, "auth") {
         Some(found) => AuthMode::parse(&found.value)?,
         None => AuthMode::ApiKey,
     };
-    let named_profile =
-        lookup(&settings.config_file_profile, "config_file_profile").map(|f| f.value);
+    let named_profile = lookup
+        .get(&settings.config_file_profile, "config_file_profile")
+        .map(|f| f.value);
     if auth == AuthMode::SecurityToken && named_profile.is_none() {
         return Err(ConfigError::new(
             Some("config_file_profile"),
             "auth SecurityToken requires config_file_profile: name the profile written by `oci session authenticate`",
         ));
     }
-    let file = ConfigFileRef::load(&env, home.as_deref(), named_profile.as_deref())?;
+    let file = ConfigFileRef::load(&lookup, home.as_deref(), named_profile.as_deref())?;
 
-    let tenancy_ocid = lookup(&settings.tenancy_ocid, "tenancy_ocid")
+    let tenancy_ocid = lookup
+        .get(&settings.tenancy_ocid, "tenancy_ocid")
         .or_else(|| file.value("tenancy"))
         .ok_or_else(|| file.missing("tenancy_ocid", "tenancy"))?;
     check_ocid("tenancy_ocid", &tenancy_ocid.value)?;
-    let user_ocid = lookup(&settings.user_ocid, "user_ocid").or_else(|| file.value("user"));
+    let user_ocid = lookup
+        .get(&settings.user_ocid, "user_ocid")
+        .or_else(|| file.value("user"));
     if let Some(user) = &user_ocid {
         check_ocid("user_ocid", &user.value)?;
     }
-    let region = lookup(&settings.region, "region").or_else(|| file.value("region"));
 
-    let identity_endpoint = resolve_identity_endpoint(
-        settings.identity_endpoint.as_deref(),
-        &env,
-        region.as_ref().map(|r| r.value.as_str()),
-    )?
-    .ok_or_else(|| file.missing("region", "region"))?;
-    let region = region
-        .map(|r| super::endpoints::canonical_region(&r.value))
+    let endpoints = EndpointSettings {
+        explicit: settings
+            .identity_endpoint
+            .iter()
+            .map(|url| ("identity_endpoint", url.clone()))
+            .collect::<BTreeMap<_, _>>(),
+        host_overrides: host_overrides(&|k| lookup.env(k)),
+        region_metadata: lookup.env("OCI_REGION_METADATA"),
+        default_realm: lookup.env("OCI_DEFAULT_REALM"),
+    };
+    let region = lookup
+        .get(&settings.region, "region")
+        .or_else(|| file.value("region"))
+        .map(|r| endpoints.canonical_region(&r.value))
         .unwrap_or_default();
+    let region_missing = file.missing("region", "region").message;
 
-    let key = load_private_key(settings, &lookup, &file, home.as_deref())?;
+    let key = load_key(settings, &lookup, &file, home.as_deref())?;
     let mut warnings = Vec::new();
 
     let key_id = match auth {
@@ -261,7 +246,8 @@ pub fn resolve(
             let user = user_ocid
                 .as_ref()
                 .ok_or_else(|| file.missing("user_ocid", "user"))?;
-            let fingerprint = match lookup(&settings.fingerprint, "fingerprint")
+            let fingerprint = match lookup
+                .get(&settings.fingerprint, "fingerprint")
                 .or_else(|| file.value("fingerprint"))
             {
                 Some(found) => {
@@ -318,275 +304,65 @@ pub fn resolve(
         region,
         key_id,
         signer,
-        identity_endpoint,
         retry,
+        endpoints,
         config_file: file.exists.then(|| file.path.clone()).flatten(),
         profile: file.profile.clone(),
         warnings,
+        region_missing,
     })
 }
 
 /// Builds the retry policy: `retry_duration_seconds` sets the budget (0 = no retries; negative
 /// is rejected), `disable_auto_retries = true` turns retries off.
-pub fn retry_policy(settings: &ProviderSettings) -> Result<RetryPolicy, ConfigError> {
-    let mut policy = RetryPolicy::default();
-    if let Some(seconds) = settings.retry_duration_seconds {
-        let seconds = u64::try_from(seconds).map_err(|_| {
-            ConfigError::new(
-                Some("retry_duration_seconds"),
-                format!("retry_duration_seconds must be 0 or more, got {seconds}"),
-            )
-        })?;
-        policy.max_duration = Duration::from_secs(seconds);
-    }
-    if settings.disable_auto_retries == Some(true) {
-        policy.enabled = false;
-    }
-    Ok(policy)
+pub fn retry_policy(settings: &Settings) -> Result<RetryPolicy, ConfigError> {
+    RetryPolicy::from_budget(
+        settings.retry_duration_seconds,
+        settings.disable_auto_retries == Some(true),
+    )
+    .map_err(|e| ConfigError::new(Some("retry_duration_seconds"), e.to_string()))
 }
 
-/// Where a value came from.
-#[derive(Debug, Clone)]
-enum Source {
-    Setting,
-    Env(String),
-    Profile(&'static str),
-}
-
-impl Source {
-    fn describe(&self, file: &ConfigFileRef) -> String {
-        match self {
-            Source::Setting => "the provider settings".to_owned(),
-            Source::Env(var) => format!("environment variable {var}"),
-            Source::Profile(key) => {
-                format!("`{key}` in profile {} of {}", file.profile, file.display())
-            }
-        }
-    }
-}
-
-/// A setting and where it came from. Values can be keys or pass phrases: Debug hides them.
-#[derive(Clone)]
-struct Found {
-    value: String,
-    source: Source,
-}
-
-impl std::fmt::Debug for Found {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Found")
-            .field("value", &"(hidden)")
-            .field("source", &self.source)
-            .finish()
-    }
-}
-
-/// The config file and the profile being read.
-struct ConfigFileRef {
-    path: Option<PathBuf>,
-    exists: bool,
-    profile: String,
-    ini: Ini,
-}
-
-impl ConfigFileRef {
-    fn load(
-        env: &dyn Fn(&str) -> Option<String>,
-        home: Option<&str>,
-        named_profile: Option<&str>,
-    ) -> Result<Self, ConfigError> {
-        let path = CONFIG_FILE_ENV_VARS
-            .iter()
-            .find_map(|var| env(var))
-            .map(|p| expand_tilde(p.trim(), home))
-            .or_else(|| home.map(|h| Path::new(h).join(".oci").join("config")));
-        let profile = named_profile.unwrap_or(DEFAULT_PROFILE).to_owned();
-        let exists = path.as_deref().is_some_and(Path::is_file);
-        let ini = match (&path, exists) {
-            (Some(p), true) => {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    ConfigError::new(
-                        None,
-                        format!("cannot read the OCI config file {}: {e}", p.display()),
-                    )
-                })?;
-                Ini::parse(&text)
-            }
-            _ => Ini::default(),
-        };
-        let file = Self {
-            path,
-            exists,
-            profile,
-            ini,
-        };
-        if let Some(name) = named_profile {
-            if !file.exists {
-                return Err(ConfigError::new(
-                    Some("config_file_profile"),
-                    format!(
-                        "config_file_profile is {name:?} but the OCI config file {} does not exist",
-                        file.display()
-                    ),
-                ));
-            }
-            if !file.ini.sections.contains_key(name) {
-                let mut names: Vec<&str> = file.ini.sections.keys().map(String::as_str).collect();
-                names.sort_unstable();
-                return Err(ConfigError::new(
-                    Some("config_file_profile"),
-                    format!(
-                        "profile {name:?} was not found in {} (profiles there: {})",
-                        file.display(),
-                        names.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(file)
-    }
-
-    fn display(&self) -> String {
-        self.path
-            .as_ref()
-            .map_or_else(|| "~/.oci/config".to_owned(), |p| p.display().to_string())
-    }
-
-    /// A profile value, falling back to `[DEFAULT]`.
-    fn value(&self, key: &'static str) -> Option<Found> {
-        [self.profile.as_str(), DEFAULT_PROFILE]
-            .iter()
-            .find_map(|section| self.ini.get(section, key))
-            .map(|value| Found {
-                value: value.to_owned(),
-                source: Source::Profile(key),
-            })
-    }
-
-    /// "`arg` is not set: set it in …" naming every place that was consulted.
-    fn missing(&self, arg: &'static str, key: &str) -> ConfigError {
-        let not_found = if self.exists { "" } else { " (file not found)" };
-        ConfigError::new(
-            Some(arg),
-            format!(
-                "{arg} is not set: set it in the provider block, TF_VAR_{arg}/OCI_{}, or `{key}` in profile {} of {}{not_found}",
-                arg.to_ascii_uppercase(),
-                self.profile,
-                self.display()
-            ),
-        )
-    }
-}
-
-/// A parsed INI file: `[SECTION]` headers, `key = value` lines (split on the first `=`),
-/// `#`/`;` comment lines. Keys are case-insensitive; section names are case-sensitive.
-#[derive(Debug, Default)]
-struct Ini {
-    sections: HashMap<String, HashMap<String, String>>,
-}
-
-impl Ini {
-    fn parse(text: &str) -> Self {
-        let mut ini = Ini::default();
-        let mut current: Option<String> = None;
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-                continue;
-            }
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                let name = name.trim().to_owned();
-                ini.sections.entry(name.clone()).or_default();
-                current = Some(name);
-                continue;
-            }
-            let (Some(section), Some((key, value))) = (&current, line.split_once('=')) else {
-                continue;
-            };
-            ini.sections
-                .entry(section.clone())
-                .or_default()
-                .insert(key.trim().to_ascii_lowercase(), value.trim().to_owned());
-        }
-        ini
-    }
-
-    fn get(&self, section: &str, key: &str) -> Option<&str> {
-        let values = self.sections.get(section)?;
-        let aliases: &[&str] = if key == "pass_phrase" {
-            &["pass_phrase", "passphrase"]
-        } else {
-            &[key]
-        };
-        aliases
-            .iter()
-            .find_map(|k| values.get(*k))
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-}
-
-fn load_private_key(
-    settings: &ProviderSettings,
-    lookup: &dyn Fn(&Option<String>, &str) -> Option<Found>,
+/// Finds the key and pass phrase by precedence and loads the key; errors name the setting to fix.
+fn load_key(
+    settings: &Settings,
+    lookup: &Lookup<'_>,
     file: &ConfigFileRef,
     home: Option<&str>,
 ) -> Result<RsaPrivateKey, ConfigError> {
-    let password = lookup(&settings.private_key_password, "private_key_password")
+    let password = lookup
+        .get(&settings.private_key_password, "private_key_password")
         .or_else(|| file.value("pass_phrase"));
-    let (pem, argument, origin) = if let Some(found) = lookup(&settings.private_key, "private_key")
-    {
-        (
-            found.value.replace("\\n", "\n"),
-            "private_key",
-            format!("private_key (from {})", found.source.describe(file)),
-        )
+    let passphrase = password.as_ref().map(|p| p.value.as_str());
+    let (result, argument) = if let Some(found) = lookup.get(&settings.private_key, "private_key") {
+        let origin = format!("private_key (from {})", found.source.describe(file));
+        let input = KeyInput::Text {
+            pem: &found.value,
+            origin: &origin,
+        };
+        (load_private_key(input, passphrase), "private_key")
     } else {
-        let (path, argument) = match lookup(&settings.private_key_path, "private_key_path") {
+        let (path, argument) = match lookup.get(&settings.private_key_path, "private_key_path") {
             Some(found) => (found.value, "private_key_path"),
             None => match file.value("key_file") {
                 Some(found) => (found.value, "config_file_profile"),
-                None => {
-                    return Err(ConfigError::new(
-                        Some("private_key"),
-                        format!(
-                            "no private key is set: set private_key or private_key_path in the provider block, \
-                             TF_VAR_private_key/OCI_PRIVATE_KEY or TF_VAR_private_key_path/OCI_PRIVATE_KEY_PATH, \
-                             or `key_file` in profile {} of {}{}",
-                            file.profile,
-                            file.display(),
-                            if file.exists { "" } else { " (file not found)" }
-                        ),
-                    ))
-                }
+                None => return Err(file.missing_key()),
             },
         };
         let path = expand_tilde(&path, home);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            ConfigError::new(
-                Some(argument),
-                format!("cannot read the private key file {}: {e}", path.display()),
-            )
-        })?;
         (
-            text,
+            load_private_key(KeyInput::File(&path), passphrase),
             argument,
-            format!("the private key file {}", path.display()),
         )
     };
-    RsaPrivateKey::from_pem(&pem, password.as_ref().map(|p| p.value.as_str())).map_err(|e| {
-        let argument = match (&e, &password) {
-            (KeyError::MissingPassphrase, _) => "private_key_password",
-            (
-                KeyError::WrongPassphrase,
-                Some(Found {
-                    source: Source::Setting | Source::Env(_),
-                    ..
-                }),
-            ) => "private_key_password",
+    result.map_err(|e| {
+        let explicit_password = password.as_ref().is_some_and(|p| p.source.is_explicit());
+        let argument = match e.fault {
+            KeyFault::MissingPassphrase => "private_key_password",
+            KeyFault::WrongPassphrase if explicit_password => "private_key_password",
             _ => argument,
         };
-        ConfigError::new(Some(argument), format!("{origin}: {e}"))
+        ConfigError::new(Some(argument), e.message)
     })
 }
 
@@ -617,20 +393,13 @@ fn check_ocid(argument: &'static str, value: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Expands a leading `~` to the home directory.
-fn expand_tilde(path: &str, home: Option<&str>) -> PathBuf {
-    match (path.strip_prefix('~'), home) {
-        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
-            PathBuf::from(format!("{home}{rest}"))
-        }
-        _ => PathBuf::from(path),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::{IdentityClient, IDENTITY_SERVICE};
     use crate::keys::tests::{fixture, FIXTURE_FINGERPRINT, FIXTURE_PASS};
+    use std::collections::HashMap;
+    use std::time::Duration;
 
     const TENANCY: &str = "ocid1.tenancy.oc1..tenancy";
     const USER: &str = "ocid1.user.oc1..user";
@@ -660,7 +429,7 @@ mod tests {
             self
         }
 
-        fn resolve(&self, settings: &ProviderSettings) -> Result<ResolvedConfig, ConfigError> {
+        fn resolve(&self, settings: &Settings) -> Result<ResolvedConfig, ConfigError> {
             let vars = self.vars.clone();
             resolve(settings, &move |k| vars.get(k).cloned())
         }
@@ -677,7 +446,7 @@ mod tests {
     #[test]
     fn default_profile_alone_is_enough() {
         let cfg = Setup::new(&default_profile())
-            .resolve(&ProviderSettings::default())
+            .resolve(&Settings::default())
             .unwrap();
         assert_eq!(cfg.auth, AuthMode::ApiKey);
         assert_eq!(cfg.tenancy_ocid, TENANCY);
@@ -689,7 +458,7 @@ mod tests {
         );
         assert_eq!(cfg.signer.key_id(), cfg.key_id);
         assert_eq!(
-            cfg.identity_endpoint,
+            IdentityClient::endpoint(&cfg).unwrap(),
             "https://identity.us-ashburn-1.oci.oraclecloud.com"
         );
         assert_eq!(cfg.retry, RetryPolicy::default());
@@ -700,7 +469,7 @@ mod tests {
     #[test]
     fn named_profiles_inherit_default() {
         let setup = Setup::new(&default_profile()).set("OCI_CONFIG_FILE_PROFILE", "OTHER");
-        let cfg = setup.resolve(&ProviderSettings::default()).unwrap();
+        let cfg = setup.resolve(&Settings::default()).unwrap();
         assert_eq!(cfg.user_ocid.as_deref(), Some("ocid1.user.oc1..other"));
         assert_eq!(cfg.region, "eu-frankfurt-1");
         assert_eq!(cfg.tenancy_ocid, TENANCY, "inherited from DEFAULT");
@@ -709,7 +478,7 @@ mod tests {
     #[test]
     fn precedence_setting_then_tf_var_then_oci_then_profile() {
         let setup = Setup::new(&default_profile());
-        let settings = ProviderSettings {
+        let settings = Settings {
             region: Some("phx".into()),
             ..Default::default()
         };
@@ -720,14 +489,14 @@ mod tests {
         let cfg = setup.resolve(&settings).unwrap();
         assert_eq!(cfg.region, "us-phoenix-1");
         assert_eq!(cfg.user_ocid.as_deref(), Some("ocid1.user.oc1..env"));
-        let cfg = setup.resolve(&ProviderSettings::default()).unwrap();
+        let cfg = setup.resolve(&Settings::default()).unwrap();
         assert_eq!(cfg.region, "eu-frankfurt-1");
         let setup = setup.set("TF_VAR_region", "  ");
         assert_eq!(
-            setup.resolve(&ProviderSettings::default()).unwrap().region,
+            setup.resolve(&Settings::default()).unwrap().region,
             "uk-london-1"
         );
-        let blank = ProviderSettings {
+        let blank = Settings {
             region: Some(String::new()),
             ..Default::default()
         };
@@ -740,12 +509,12 @@ mod tests {
         let other = setup.dir.path().join("elsewhere");
         std::fs::write(&other, default_profile()).unwrap();
         let setup = setup.set("OCI_CLI_CONFIG_FILE", &other.display().to_string());
-        let cfg = setup.resolve(&ProviderSettings::default()).unwrap();
+        let cfg = setup.resolve(&Settings::default()).unwrap();
         assert_eq!(cfg.tenancy_ocid, TENANCY);
         assert_eq!(cfg.config_file.as_deref(), Some(other.as_path()));
         // OCI_CONFIG_FILE wins over OCI_CLI_CONFIG_FILE and is used even when missing.
         let setup = setup.set("OCI_CONFIG_FILE", "~/missing");
-        let err = setup.resolve(&ProviderSettings::default()).unwrap_err();
+        let err = setup.resolve(&Settings::default()).unwrap_err();
         assert_eq!(err.argument, Some("tenancy_ocid"));
         assert!(
             err.message.contains("missing (file not found)"),
@@ -757,35 +526,49 @@ mod tests {
     #[test]
     fn missing_values_say_where_they_were_looked_for() {
         let setup = Setup::new("[DEFAULT]\nregion = iad\n");
-        let err = setup.resolve(&ProviderSettings::default()).unwrap_err();
+        let block = Settings {
+            origin: Some("the configuration block"),
+            ..Default::default()
+        };
+        let err = setup.resolve(&block).unwrap_err();
         let path = setup.dir.path().join(".oci/config");
         assert_eq!(err.argument, Some("tenancy_ocid"));
         assert_eq!(
             err.message,
             format!(
-                "tenancy_ocid is not set: set it in the provider block, TF_VAR_tenancy_ocid/OCI_TENANCY_OCID, or `tenancy` in profile DEFAULT of {}",
+                "tenancy_ocid is not set: set it in the configuration block, TF_VAR_tenancy_ocid/OCI_TENANCY_OCID, or `tenancy` in profile DEFAULT of {}",
                 path.display()
             )
         );
         let setup = setup.set("OCI_TENANCY_OCID", TENANCY);
-        let err = setup.resolve(&ProviderSettings::default()).unwrap_err();
+        let err = setup.resolve(&Settings::default()).unwrap_err();
         assert_eq!(err.argument, Some("private_key"));
         assert!(err.message.contains("key_file"), "{}", err.message);
-        let settings = ProviderSettings {
+        let settings = Settings {
             private_key_path: Some(key_path("rsa2048_pkcs8.pem")),
             ..Default::default()
         };
         let err = setup.resolve(&settings).unwrap_err();
         assert_eq!(err.argument, Some("user_ocid"));
-        let no_region = Setup::new("").set("OCI_TENANCY_OCID", TENANCY);
-        let err = no_region.resolve(&settings).unwrap_err();
+        // The region is needed only to find a service endpoint: each client asks for it.
+        let no_region = Setup::new("")
+            .set("OCI_TENANCY_OCID", TENANCY)
+            .set("OCI_USER_OCID", USER);
+        let cfg = no_region.resolve(&settings).unwrap();
+        let err = cfg.endpoint(&IDENTITY_SERVICE).unwrap_err();
         assert_eq!(err.argument, Some("region"));
+        assert!(
+            err.message.starts_with("region is not set: set it in the explicit settings, TF_VAR_region/OCI_REGION, or `region` in profile DEFAULT of "),
+            "{}",
+            err.message
+        );
+        assert!(IdentityClient::new(&cfg).is_err());
     }
 
     #[test]
     fn unknown_named_profile_is_an_error() {
         let setup = Setup::new(&default_profile());
-        let settings = ProviderSettings {
+        let settings = Settings {
             config_file_profile: Some("NOPE".into()),
             ..Default::default()
         };
@@ -803,14 +586,14 @@ mod tests {
         let setup =
             Setup::new(&default_profile().replace(&key_path("rsa2048_pkcs1.pem"), "/nonexistent"));
         let flattened = fixture("rsa2048_pkcs8.pem").replace('\n', "\\n");
-        let settings = ProviderSettings {
+        let settings = Settings {
             private_key: Some(flattened),
             private_key_path: Some("/also/nonexistent".into()),
             ..Default::default()
         };
         let cfg = setup.resolve(&settings).unwrap();
         assert!(cfg.key_id.ends_with(FIXTURE_FINGERPRINT));
-        let err = setup.resolve(&ProviderSettings::default()).unwrap_err();
+        let err = setup.resolve(&Settings::default()).unwrap_err();
         assert_eq!(err.argument, Some("config_file_profile"));
         assert!(err.message.contains("/nonexistent"));
     }
@@ -819,11 +602,11 @@ mod tests {
     fn encrypted_keys_and_pass_phrases() {
         let profile = default_profile().replace("rsa2048_pkcs1.pem", "rsa2048_pkcs8_encrypted.pem");
         let setup = Setup::new(&profile);
-        let err = setup.resolve(&ProviderSettings::default()).unwrap_err();
+        let err = setup.resolve(&Settings::default()).unwrap_err();
         assert_eq!(err.argument, Some("private_key_password"));
         assert!(err.message.contains("no pass phrase"));
 
-        let wrong = ProviderSettings {
+        let wrong = Settings {
             private_key_password: Some("hunter2".into()),
             ..Default::default()
         };
@@ -835,7 +618,7 @@ mod tests {
             err.message
         );
 
-        let right = ProviderSettings {
+        let right = Settings {
             private_key_password: Some(FIXTURE_PASS.into()),
             ..Default::default()
         };
@@ -844,10 +627,7 @@ mod tests {
             let in_default = Setup::new(
                 &profile.replace("[DEFAULT]\n", &format!("[DEFAULT]\n{key}={FIXTURE_PASS}\n")),
             );
-            assert!(
-                in_default.resolve(&ProviderSettings::default()).is_ok(),
-                "{key}"
-            );
+            assert!(in_default.resolve(&Settings::default()).is_ok(), "{key}");
         }
     }
 
@@ -855,13 +635,11 @@ mod tests {
     fn fingerprint_is_computed_when_missing_and_checked_when_given() {
         let without =
             default_profile().replace(&format!("fingerprint = {FIXTURE_FINGERPRINT}\n"), "");
-        let cfg = Setup::new(&without)
-            .resolve(&ProviderSettings::default())
-            .unwrap();
+        let cfg = Setup::new(&without).resolve(&Settings::default()).unwrap();
         assert!(cfg.key_id.ends_with(FIXTURE_FINGERPRINT));
 
         let other = "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99";
-        let settings = ProviderSettings {
+        let settings = Settings {
             fingerprint: Some(other.to_uppercase()),
             ..Default::default()
         };
@@ -870,7 +648,7 @@ mod tests {
         assert_eq!(cfg.warnings.len(), 1);
         assert!(cfg.warnings[0].contains(FIXTURE_FINGERPRINT));
 
-        let bad = ProviderSettings {
+        let bad = Settings {
             fingerprint: Some("abc".into()),
             ..Default::default()
         };
@@ -887,20 +665,23 @@ mod tests {
     fn auth_modes() {
         let setup = Setup::new(&default_profile());
         for (value, expected) in [("apikey", AuthMode::ApiKey), ("APIKEY", AuthMode::ApiKey)] {
-            let settings = ProviderSettings {
+            let settings = Settings {
                 auth: Some(value.into()),
                 ..Default::default()
             };
             assert_eq!(setup.resolve(&settings).unwrap().auth, expected);
         }
-        let settings = ProviderSettings {
+        let settings = Settings {
             auth: Some("instanceprincipal".into()),
             ..Default::default()
         };
         let err = setup.resolve(&settings).unwrap_err();
         assert_eq!(err.argument, Some("auth"));
-        assert_eq!(err.message, "auth mode InstancePrincipal is not supported by this provider yet; use ApiKey or SecurityToken");
-        let settings = ProviderSettings {
+        assert_eq!(
+            err.message,
+            "auth mode InstancePrincipal is not supported yet; use ApiKey or SecurityToken"
+        );
+        let settings = Settings {
             auth: Some("Magic".into()),
             ..Default::default()
         };
@@ -913,7 +694,7 @@ mod tests {
         );
         let from_env = setup.set("TF_VAR_auth", "ResourcePrincipal");
         assert!(from_env
-            .resolve(&ProviderSettings::default())
+            .resolve(&Settings::default())
             .unwrap_err()
             .message
             .contains("ResourcePrincipal"));
@@ -929,7 +710,7 @@ mod tests {
             key_path("rsa2048_pkcs8.pem")
         );
         std::fs::write(setup.dir.path().join(".oci/config"), config).unwrap();
-        let mut settings = ProviderSettings {
+        let mut settings = Settings {
             auth: Some("securitytoken".into()),
             ..Default::default()
         };
@@ -953,26 +734,35 @@ mod tests {
             "CLIENT_HOST_OVERRIDES",
             "oci_identity.IdentityClient=http://127.0.0.1:4567",
         );
-        let settings = ProviderSettings {
+        let settings = Settings {
             private_key_path: Some(key_path("rsa2048_pkcs1.pem")),
             ..Default::default()
         };
         let cfg = setup.resolve(&settings).unwrap();
-        assert_eq!(cfg.identity_endpoint, "http://127.0.0.1:4567");
+        assert_eq!(
+            IdentityClient::endpoint(&cfg).unwrap(),
+            "http://127.0.0.1:4567"
+        );
         assert_eq!(cfg.region, "");
-        let explicit = ProviderSettings {
+        let explicit = Settings {
             identity_endpoint: Some("http://localhost:1/".into()),
             ..settings
         };
         assert_eq!(
-            setup.resolve(&explicit).unwrap().identity_endpoint,
+            IdentityClient::endpoint(&setup.resolve(&explicit).unwrap()).unwrap(),
+            "http://localhost:1"
+        );
+        assert_eq!(
+            IdentityClient::new(&setup.resolve(&explicit).unwrap())
+                .unwrap()
+                .base_url(),
             "http://localhost:1"
         );
     }
 
     #[test]
     fn retry_settings() {
-        let settings = ProviderSettings {
+        let settings = Settings {
             retry_duration_seconds: Some(5),
             ..Default::default()
         };
@@ -980,12 +770,12 @@ mod tests {
             retry_policy(&settings).unwrap().max_duration,
             Duration::from_secs(5)
         );
-        let settings = ProviderSettings {
+        let settings = Settings {
             disable_auto_retries: Some(true),
             ..Default::default()
         };
         assert!(!retry_policy(&settings).unwrap().enabled);
-        let settings = ProviderSettings {
+        let settings = Settings {
             retry_duration_seconds: Some(-1),
             ..Default::default()
         };
@@ -996,18 +786,8 @@ mod tests {
     }
 
     #[test]
-    fn ini_parsing() {
-        let ini =
-            Ini::parse("top = ignored\n[A]\nKey = v=with=equals\n# c\n; c\nnoequals\n[B ]\nk=\n");
-        assert_eq!(ini.get("A", "key"), Some("v=with=equals"));
-        assert_eq!(ini.get("A", "top"), None);
-        assert_eq!(ini.get("B", "k"), None, "empty values count as unset");
-        assert!(ini.sections.contains_key("B"));
-    }
-
-    #[test]
     fn debug_output_hides_secrets() {
-        let settings = ProviderSettings {
+        let settings = Settings {
             private_key: Some("fake key material MIIsecret".into()),
             private_key_password: Some("hunter2".into()),
             ..Default::default()
@@ -1020,7 +800,7 @@ mod tests {
             "{shown}"
         );
         let cfg = Setup::new(&default_profile())
-            .resolve(&ProviderSettings::default())
+            .resolve(&Settings::default())
             .unwrap();
         let shown = format!("{cfg:?}");
         let key_line = fixture("rsa2048_pkcs1.pem")
@@ -1032,16 +812,50 @@ mod tests {
     }
 
     #[test]
-    fn tilde_expansion() {
+    fn region_keys_from_region_metadata_become_identifiers() {
+        let meta = r#"{"realmKey":"oc99","realmDomainComponent":"example.com","regionKey":"xyz","regionIdentifier":"xx-city-1"}"#;
+        let setup = Setup::new(&default_profile().replace("region = us-ashburn-1", "region = xyz"))
+            .set("OCI_REGION_METADATA", meta);
+        let cfg = setup.resolve(&Settings::default()).unwrap();
+        assert_eq!(cfg.region, "xx-city-1");
         assert_eq!(
-            expand_tilde("~/.oci/key.pem", Some("/home/u")),
-            PathBuf::from("/home/u/.oci/key.pem")
+            IdentityClient::endpoint(&cfg).unwrap(),
+            "https://identity.xx-city-1.oci.example.com"
         );
-        assert_eq!(expand_tilde("~", Some("/home/u")), PathBuf::from("/home/u"));
+    }
+
+    #[test]
+    fn the_origin_names_explicit_settings_in_messages() {
+        let other = "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99";
+        let settings = Settings {
+            fingerprint: Some(other.into()),
+            origin: Some("the example block"),
+            ..Default::default()
+        };
+        let cfg = Setup::new(&default_profile()).resolve(&settings).unwrap();
+        assert!(
+            cfg.warnings[0].contains("(from the example block)"),
+            "{}",
+            cfg.warnings[0]
+        );
+        let err = Setup::new("").resolve(&settings).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("tenancy_ocid is not set: set it in the example block, "),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn retry_budget_zero_means_no_waiting() {
+        let settings = Settings {
+            retry_duration_seconds: Some(0),
+            ..Default::default()
+        };
         assert_eq!(
-            expand_tilde("~other/x", Some("/home/u")),
-            PathBuf::from("~other/x")
+            retry_policy(&settings).unwrap().max_duration,
+            Duration::ZERO
         );
-        assert_eq!(expand_tilde("/abs", None), PathBuf::from("/abs"));
     }
 }
