@@ -25,7 +25,9 @@ async fn computed_only_id_in_config_is_rejected_without_api_calls() {
         env.user(0)
     ));
     let validate = env.tf(&["validate", "-no-color"]).await;
-    let all = validate.failed_with("read-only").all();
+    let all = validate
+        .failed_with("Invalid configuration for read-only attribute")
+        .all();
     assert!(all.contains("`id`"), "the path is named: {all}");
     assert!(
         all.contains("id          = \"x\""),
@@ -33,7 +35,7 @@ async fn computed_only_id_in_config_is_rejected_without_api_calls() {
     );
 
     let apply = env.apply().await;
-    apply.failed_with("read-only");
+    apply.failed_with("Invalid configuration for read-only attribute");
     assert_eq!(
         api_requests(&env.stats()),
         0,
@@ -51,7 +53,9 @@ async fn required_description_set_to_null_is_rejected_without_api_calls() {
         env.user(0)
     ));
     let plan = env.plan().await;
-    let all = plan.failed_with("required").all();
+    let all = plan
+        .failed_with("Missing configuration for required attribute")
+        .all();
     assert!(all.contains("`description`"), "the path is named: {all}");
     assert!(
         all.contains("description = null"),
@@ -59,7 +63,7 @@ async fn required_description_set_to_null_is_rejected_without_api_calls() {
     );
 
     let apply = env.apply().await;
-    apply.failed_with("required");
+    apply.failed_with("Missing configuration for required attribute");
     assert_eq!(
         api_requests(&env.stats()),
         0,
@@ -67,4 +71,24 @@ async fn required_description_set_to_null_is_rejected_without_api_calls() {
         env.stats()
     );
     assert_eq!(env.stats()["live_tokens"], 0, "no token was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_source_read_only_attribute_in_config_is_rejected() {
+    let env = crate::env_or_skip!(Env::with_users(1));
+    env.config(&format!(
+        "data \"oci_identity_auth_tokens\" \"all\" {{\n  user_id = \"{}\"\n  tokens  = []\n}}\n",
+        env.user(0)
+    ));
+    let plan = env.plan().await;
+    let all = plan
+        .failed_with("Invalid configuration for read-only attribute")
+        .all();
+    assert!(all.contains("`tokens`"), "the path is named: {all}");
+    assert_eq!(
+        api_requests(&env.stats()),
+        0,
+        "nothing reached the API: {}",
+        env.stats()
+    );
 }
