@@ -1,5 +1,7 @@
 //! The provider-facing core: `Provider`, `Resource`, `DataSource` and `ListResource` traits in
-//! the spirit of terraform-plugin-framework, and the plan rules every resource gets for free.
+//! the spirit of terraform-plugin-framework, and the plan rules every resource gets for free
+//! (the engine is in [`plan`](crate::plan), the core validation in
+//! [`validate`](crate::validate); both are re-exported here).
 //!
 //! Implementations deal in cty [`Value`]s shaped by their own [`Schema`]; the gRPC layer in
 //! `server.rs` does the wire work.
@@ -14,7 +16,6 @@ use super::cty::Value;
 use super::diag::Diagnostics;
 use super::schema::{Block, IdentitySchema, Nesting, Schema};
 
-/// The plan engine and the core validation live in their own modules; these names stay here.
 pub use super::plan::{plan, Plan, PlanContext};
 pub use super::validate::{validate_block, validate_nested};
 

@@ -717,3 +717,75 @@ fn unknown_values_are_not_validation_errors() {
     c.set("settings", Value::Null);
     assert!(errors(&c).is_empty());
 }
+
+/// A resource whose `modify_plan` changes the planned value and adds a replacement path,
+/// called the way the server calls it: after the core rules, with the whole plan.
+struct Renamer;
+
+#[tfplugin::framework::async_trait]
+impl tfplugin::framework::Resource for Renamer {
+    fn type_name(&self) -> &'static str {
+        "test_renamer"
+    }
+    fn schema(&self) -> Schema {
+        schema()
+    }
+    async fn create(
+        &self,
+        _req: tfplugin::framework::CreateRequest,
+    ) -> tfplugin::framework::ApplyResponse {
+        unimplemented!()
+    }
+    async fn read(
+        &self,
+        _req: tfplugin::framework::ReadRequest,
+    ) -> tfplugin::framework::ReadResponse {
+        unimplemented!()
+    }
+    async fn update(
+        &self,
+        _req: tfplugin::framework::UpdateRequest,
+    ) -> tfplugin::framework::ApplyResponse {
+        unimplemented!()
+    }
+    async fn delete(&self, _req: tfplugin::framework::DeleteRequest) -> Diagnostics {
+        unimplemented!()
+    }
+    fn modify_plan(
+        &self,
+        ctx: &tfplugin::framework::PlanContext<'_>,
+        plan: &mut tfplugin::framework::Plan,
+        _diags: &mut Diagnostics,
+    ) {
+        // Renaming a user replaces the resource, and its description follows the name.
+        if ctx.prior.get("user").get("value") != ctx.config.get("user").get("value") {
+            plan.require_replace(path("user.value"));
+            plan.require_replace(path("user.value"));
+        }
+        let name = plan.planned.get_str("name").unwrap_or_default().to_string();
+        plan.planned.set("description", s(&format!("about {name}")));
+    }
+}
+
+#[test]
+fn resource_modify_plan_changes_the_value_and_adds_replacement_paths() {
+    use tfplugin::framework::{PlanContext, Resource};
+    let prior = prior();
+    let mut c = config();
+    c.set("user", obj(&[("value", s("bob")), ("ocid", Value::Null)]));
+    let prop = proposed(&prior, &c);
+    let mut p = plan(&schema(), &prior, &c, &prop);
+    assert!(p.requires_replace.is_empty());
+    let mut diags = Diagnostics::new();
+    Renamer.modify_plan(
+        &PlanContext {
+            prior: &prior,
+            config: &c,
+        },
+        &mut p,
+        &mut diags,
+    );
+    assert_eq!(p.requires_replace, vec![path("user.value")], "added once");
+    assert_eq!(p.planned.get("description"), &s("about n"));
+    assert!(diags.is_empty());
+}
