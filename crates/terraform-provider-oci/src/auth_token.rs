@@ -11,11 +11,9 @@ use tfplugin::framework::{
     Resource, UpdateRequest,
 };
 use tfplugin::model::{Attr, CtyObject};
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
+use tfplugin::schema::{Block, IdentityAttribute, IdentitySchema, Schema};
 
-use super::common::{
-    api_error, computed_token_attributes, description_validator, ocid_validator, timeouts_block,
-};
+use super::common::{api_error, timeouts_block};
 use super::model::AuthTokenModel;
 use super::ProviderData;
 
@@ -37,33 +35,12 @@ impl AuthTokenResource {
 }
 
 pub fn schema() -> Schema {
-    let mut block = Block::new()
+    // The attributes are declared once, with the model (`AuthTokenModel`).
+    let block = Block::new()
         .description("An auth token of an OCI IAM user, for third-party APIs that do not support OCI request signing (Swift, OCIR, Autonomous Database). A user holds at most two. The token value is returned only when it is created.")
-        .attribute(Attribute::string("id").computed().use_state_for_unknown().description("OCID of the auth token."))
-        .attribute(
-            Attribute::string("user_id")
-                .required()
-                .requires_replace()
-                .validator(ocid_validator("user"))
-                .description("OCID of the user. Changing it replaces the token."),
-        )
-        .attribute(
-            Attribute::string("description")
-                .required()
-                .validator(description_validator())
-                .description("What the token is for. May be empty; changes are applied in place."),
-        )
-        .attribute(
-            Attribute::string("token")
-                .computed()
-                .sensitive()
-                .use_state_for_unknown()
-                .description("The token itself. The API returns it only at create, so it is kept from state afterwards; it is null for imported tokens."),
-        );
-    for a in computed_token_attributes() {
-        block = block.attribute(a.use_state_for_unknown());
-    }
-    Schema::new(block.block(timeouts_block()))
+        .with_attributes(AuthTokenModel::schema_attributes())
+        .block(timeouts_block());
+    Schema::new(block)
 }
 
 pub fn identity_schema() -> IdentitySchema {
@@ -485,7 +462,11 @@ mod tests {
             assert!(s.block.get_attribute(name).is_some(), "{name}");
         }
         assert!(s.block.get_attribute("token").unwrap().sensitive);
-        assert!(s.block.get_attribute("user_id").unwrap().requires_replace);
+        assert!(s
+            .block
+            .get_attribute("user_id")
+            .unwrap()
+            .can_require_replace());
         assert_eq!(s.block.blocks[0].type_name, "timeouts");
     }
 }

@@ -11,9 +11,8 @@ use tfplugin::framework::{async_trait, ApplyResponse, DataReadRequest, DataSourc
 use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 
 use super::common::{api_error, ocid_validator};
-use super::model::TokenItem;
+use super::model;
 use super::ProviderData;
-use tfplugin::model::CtyObject;
 
 pub struct AuthTokensDataSource {
     data: Arc<ProviderData>,
@@ -25,19 +24,11 @@ impl AuthTokensDataSource {
     }
 }
 
-const ITEM_FIELDS: [&str; 8] = [
-    "description",
-    "id",
-    "inactive_state",
-    "state",
-    "time_created",
-    "time_expires",
-    "token",
-    "user_id",
-];
-
-fn item_type() -> Type {
-    Type::object(ITEM_FIELDS.iter().map(|f| (*f, Type::String)))
+/// The attributes a filter can name: those of a token item, sorted.
+fn item_fields() -> Vec<&'static str> {
+    let mut fields: Vec<&str> = model::item_fields().collect();
+    fields.sort_unstable();
+    fields
 }
 
 fn schema() -> Schema {
@@ -47,7 +38,7 @@ fn schema() -> Schema {
             .attribute(Attribute::string("id").computed().description("A stable ID for this data source, derived from `user_id`."))
             .attribute(Attribute::string("user_id").required().validator(ocid_validator("user")).description("OCID of the user."))
             .attribute(
-                Attribute::new("tokens", Type::list(item_type()))
+                Attribute::new("tokens", Type::list(model::item_type()))
                     .computed()
                     .description("The tokens that pass every filter: `id`, `user_id`, `description`, `state`, `inactive_state`, `time_created`, `time_expires`, and `token` (always null here)."),
             )
@@ -140,11 +131,12 @@ fn filters(config: &Value, diags: &mut Diagnostics) -> Vec<Filter> {
         } else {
             None
         };
-        if !ITEM_FIELDS.contains(&name.as_str()) && f.get("name").is_wholly_known() {
+        let fields = item_fields();
+        if !fields.contains(&name.as_str()) && f.get("name").is_wholly_known() {
             diags.attribute_warning(
                 AttributePath::attr("filter"),
                 "Unknown filter attribute",
-                format!("Tokens have no attribute {name:?}, so this filter matches nothing. Use one of: {}.", ITEM_FIELDS.join(", ")),
+                format!("Tokens have no attribute {name:?}, so this filter matches nothing. Use one of: {}.", fields.join(", ")),
             );
         }
         out.push(Filter {
@@ -215,7 +207,7 @@ impl DataSource for AuthTokensDataSource {
         };
         let items: Vec<Value> = tokens
             .iter()
-            .map(|t| TokenItem::from(t).to_value())
+            .map(model::token_item)
             .filter(|item| filters.iter().all(|f| f.matches(item)))
             .collect();
         let mut state = req.config.clone();

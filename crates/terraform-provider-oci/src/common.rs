@@ -115,24 +115,6 @@ pub fn api_error(diags: &mut Diagnostics, summary: &str, err: &OciError) {
     diags.error(summary, err.to_string());
 }
 
-/// Computed token attributes shared by the resource schema and the data source items.
-pub fn computed_token_attributes() -> Vec<Attribute> {
-    vec![
-        Attribute::string("state").computed().description(
-            "Lifecycle state: `CREATING`, `ACTIVE`, `INACTIVE`, `DELETING` or `DELETED`.",
-        ),
-        Attribute::string("inactive_state")
-            .computed()
-            .description("Detailed status of an `INACTIVE` token, as a decimal string."),
-        Attribute::string("time_created")
-            .computed()
-            .description("When the token was created (RFC 3339)."),
-        Attribute::string("time_expires")
-            .computed()
-            .description("When the token expires (RFC 3339); null when it never expires."),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use oci_client::identity::AuthToken;
+use tfplugin::cty::{Type, Value};
 use tfplugin::cty_object;
-use tfplugin::model::Attr;
+use tfplugin::model::{Attr, CtyObject, CtyType};
 
-use super::common::{parse_duration, DEFAULT_TIMEOUT};
+use super::common::{description_validator, ocid_validator, parse_duration, DEFAULT_TIMEOUT};
 
 cty_object! {
     /// The `timeouts` block.
@@ -18,32 +19,52 @@ cty_object! {
 }
 
 cty_object! {
-    /// State of an `oci_identity_auth_token`.
+    /// State of an `oci_identity_auth_token`, and the one definition of its attributes: the
+    /// resource schema, the data source's token items and the list results derive from it.
     pub struct AuthTokenModel {
-        pub id: Attr<String>,
-        pub user_id: Attr<String>,
-        pub description: Attr<String>,
-        pub token: Attr<String>,
-        pub state: Attr<String>,
-        pub inactive_state: Attr<String>,
-        pub time_created: Attr<String>,
-        pub time_expires: Attr<String>,
+        pub id: Attr<String> = |a| a
+            .computed()
+            .use_state_for_unknown()
+            .description("OCID of the auth token."),
+        pub user_id: Attr<String> = |a| a
+            .required()
+            .requires_replace()
+            .validator(ocid_validator("user"))
+            .description("OCID of the user. Changing it replaces the token."),
+        pub description: Attr<String> = |a| a
+            .required()
+            .validator(description_validator())
+            .description("What the token is for. May be empty; changes are applied in place."),
+        pub token: Attr<String> = |a| a
+            .computed()
+            .sensitive()
+            .use_state_for_unknown()
+            .description("The token itself. The API returns it only at create, so it is kept from state afterwards; it is null for imported tokens."),
+        pub state: Attr<String> = |a| a
+            .computed()
+            .use_state_for_unknown()
+            .description("Lifecycle state: `CREATING`, `ACTIVE`, `INACTIVE`, `DELETING` or `DELETED`."),
+        pub inactive_state: Attr<String> = |a| a
+            .computed()
+            .use_state_for_unknown()
+            .description("Detailed status of an `INACTIVE` token, as a decimal string."),
+        pub time_created: Attr<String> = |a| a
+            .computed()
+            .use_state_for_unknown()
+            .description("When the token was created (RFC 3339)."),
+        pub time_expires: Attr<String> = |a| a
+            .computed()
+            .use_state_for_unknown()
+            .description("When the token expires (RFC 3339); null when it never expires."),
+        /// The `timeouts` block (a nested block, not an attribute: see `schema()`).
         pub timeouts: Attr<Timeouts>,
     }
 }
 
-cty_object! {
-    /// One item of the data source's `tokens` list.
-    pub struct TokenItem {
-        pub id: Attr<String>,
-        pub user_id: Attr<String>,
-        pub description: Attr<String>,
-        pub token: Attr<String>,
-        pub state: Attr<String>,
-        pub inactive_state: Attr<String>,
-        pub time_created: Attr<String>,
-        pub time_expires: Attr<String>,
-    }
+/// The fields of a data source token item: the resource's attributes (not its `timeouts`
+/// block).
+pub fn item_fields() -> impl Iterator<Item = &'static str> {
+    AuthTokenModel::SCHEMA_FIELDS.iter().copied()
 }
 
 impl AuthTokenModel {
@@ -59,30 +80,6 @@ impl AuthTokenModel {
             time_created: Attr::from_option(t.time_created.clone()),
             time_expires: Attr::from_option(t.time_expires.clone()),
             timeouts: Attr::Null,
-        }
-    }
-
-    /// Fills what the plan left unknown from what apply decided; known planned values stay.
-    pub fn resolve(&mut self, decided: &AuthTokenModel) {
-        self.id.resolve(decided.id.clone());
-        self.user_id.resolve(decided.user_id.clone());
-        self.description.resolve(decided.description.clone());
-        self.token.resolve(decided.token.clone());
-        self.state.resolve(decided.state.clone());
-        self.inactive_state.resolve(decided.inactive_state.clone());
-        self.time_created.resolve(decided.time_created.clone());
-        self.time_expires.resolve(decided.time_expires.clone());
-        for a in [
-            &mut self.id,
-            &mut self.user_id,
-            &mut self.description,
-            &mut self.token,
-            &mut self.state,
-            &mut self.inactive_state,
-            &mut self.time_created,
-            &mut self.time_expires,
-        ] {
-            a.unknown_to_null();
         }
     }
 
@@ -125,21 +122,18 @@ impl AuthTokenModel {
     }
 }
 
-impl From<&AuthToken> for TokenItem {
-    /// A listed token (lists never carry the secret).
-    fn from(t: &AuthToken) -> Self {
-        let m = AuthTokenModel::from_api(t);
-        TokenItem {
-            id: m.id,
-            user_id: m.user_id,
-            description: m.description,
-            token: Attr::Null,
-            state: m.state,
-            inactive_state: m.inactive_state,
-            time_created: m.time_created,
-            time_expires: m.time_expires,
-        }
-    }
+/// The cty type of one item of the data source's `tokens` list.
+pub fn item_type() -> Type {
+    let model = AuthTokenModel::cty_type();
+    Type::object(item_fields().map(|f| (f, model.attribute(f).cloned().unwrap_or(Type::Dynamic))))
+}
+
+/// A listed token as a data source item (lists never carry the secret).
+pub fn token_item(t: &AuthToken) -> Value {
+    let mut m = AuthTokenModel::from_api(t);
+    m.token = Attr::Null;
+    let all = m.to_value();
+    Value::object(item_fields().map(|f| (f, all.get(f).clone())))
 }
 
 #[cfg(test)]
@@ -190,6 +184,47 @@ mod tests {
             state.description.as_str(),
             Some("changed"),
             "a missing description is not drift"
+        );
+    }
+
+    /// Each model's default (all null) value encodes against its schema's type, and the
+    /// model's own type is the schema's: a field the schema lacks, or the other way round,
+    /// fails here.
+    #[test]
+    fn models_encode_against_their_schemas() {
+        use tfplugin::cty::msgpack;
+        let resource = crate::auth_token::schema();
+        msgpack::encode(&AuthTokenModel::default().to_value(), &resource.ty()).unwrap();
+        assert_eq!(AuthTokenModel::cty_type(), resource.ty());
+
+        let timeouts = crate::common::timeouts_block();
+        msgpack::encode(&Timeouts::default().to_value(), &timeouts.block.ty()).unwrap();
+        assert_eq!(Timeouts::cty_type(), timeouts.block.ty());
+
+        let item = token_item(&token());
+        msgpack::encode(&item, &item_type()).unwrap();
+        assert!(item.get("token").is_null(), "items never carry the secret");
+    }
+
+    #[test]
+    fn data_source_items_have_the_resource_attributes() {
+        let names: Vec<&str> = item_fields().collect();
+        assert_eq!(
+            names,
+            [
+                "id",
+                "user_id",
+                "description",
+                "token",
+                "state",
+                "inactive_state",
+                "time_created",
+                "time_expires"
+            ]
+        );
+        assert_eq!(
+            item_type(),
+            Type::object(names.iter().map(|n| (*n, Type::String)))
         );
     }
 

@@ -1,5 +1,7 @@
 //! The provider-facing core: `Provider`, `Resource`, `DataSource` and `ListResource` traits in
-//! the spirit of terraform-plugin-framework, and the plan rules every resource gets for free.
+//! the spirit of terraform-plugin-framework, and the plan rules every resource gets for free
+//! (the engine is in [`plan`](crate::plan), the core validation in
+//! [`validate`](crate::validate); both are re-exported here).
 //!
 //! Implementations deal in cty [`Value`]s shaped by their own [`Schema`]; the gRPC layer in
 //! `server.rs` does the wire work.
@@ -10,9 +12,12 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 pub use tonic::async_trait;
 
-use super::cty::{AttributePath, Value};
+use super::cty::Value;
 use super::diag::Diagnostics;
 use super::schema::{Block, IdentitySchema, Nesting, Schema};
+
+pub use super::plan::{plan, Plan, PlanContext};
+pub use super::validate::{validate_block, validate_nested};
 
 /// Cancellation for in-flight work: `StopProvider` flips it.
 #[derive(Clone)]
@@ -103,12 +108,6 @@ pub struct ImportResponse {
     pub diagnostics: Diagnostics,
 }
 
-/// Context for a resource's own plan adjustments.
-pub struct PlanContext<'a> {
-    pub prior: &'a Value,
-    pub config: &'a Value,
-}
-
 /// A managed resource: schema and CRUD. Optional capabilities have defaults.
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
@@ -123,8 +122,10 @@ pub trait Resource: Send + Sync + 'static {
     /// Checks beyond the per-attribute validators. Values may be unknown.
     fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Adjusts the plan the core computed (runs after the core rules).
-    fn modify_plan(&self, _ctx: &PlanContext<'_>, _planned: &mut Value, _diags: &mut Diagnostics) {}
+    /// Adjusts the plan the core computed (runs after the core rules and the attribute plan
+    /// modifiers, except on destroy): it may change the planned value and add replacement
+    /// paths.
+    fn modify_plan(&self, _ctx: &PlanContext<'_>, _plan: &mut Plan, _diags: &mut Diagnostics) {}
 
     /// The identity schema, for resources that support identity (Terraform 1.12+). The
     /// identity value is taken from the state attributes of the same names.
@@ -214,128 +215,6 @@ pub trait Provider: Send + Sync + 'static {
     }
 }
 
-/// Runs every attribute validator of `block` over the known values in `config`.
-pub fn validate_block(
-    block: &Block,
-    config: &Value,
-    path: &AttributePath,
-    diags: &mut Diagnostics,
-) {
-    if config.is_null() || config.is_unknown() {
-        return;
-    }
-    for attr in &block.attributes {
-        let v = config.get(&attr.name);
-        if v.is_null() || !v.is_wholly_known() {
-            continue;
-        }
-        for validator in &attr.validators {
-            if let Err(problem) = (validator.check)(v) {
-                diags.attribute_error(
-                    path.child_attr(&attr.name),
-                    "Invalid attribute value",
-                    problem,
-                );
-            }
-        }
-        if let Some(nested) = &attr.nested {
-            validate_nested(
-                &nested.block,
-                nested.nesting,
-                v,
-                &path.child_attr(&attr.name),
-                diags,
-            );
-        }
-    }
-    for nb in &block.blocks {
-        validate_nested(
-            &nb.block,
-            nb.nesting,
-            config.get(&nb.type_name),
-            &path.child_attr(&nb.type_name),
-            diags,
-        );
-    }
-}
-
-/// Validates each object of a nested block or nested attribute.
-fn validate_nested(
-    block: &Block,
-    nesting: Nesting,
-    v: &Value,
-    path: &AttributePath,
-    diags: &mut Diagnostics,
-) {
-    match nesting {
-        Nesting::Single | Nesting::Group => validate_block(block, v, path, diags),
-        Nesting::List | Nesting::Set => {
-            for (i, e) in v.as_elements().unwrap_or(&[]).iter().enumerate() {
-                validate_block(block, e, &path.child_index(i as i64), diags);
-            }
-        }
-        Nesting::Map => {
-            for (k, e) in v.as_attrs().into_iter().flatten() {
-                validate_block(block, e, &path.child_key(k), diags);
-            }
-        }
-    }
-}
-
-/// The result of the core plan rules.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub planned: Value,
-    pub requires_replace: Vec<AttributePath>,
-}
-
-/// Terraform's plan rules, applied once for every resource:
-/// - destroy plans null;
-/// - configuration values are kept as proposed;
-/// - on create, computed attributes left null in config are unknown;
-/// - on update, if anything changes, they become unknown too, except those marked
-///   "use state for unknown", which keep their prior value;
-/// - a change to a "requires replace" attribute is reported as such;
-/// - write-only attributes are planned null.
-pub fn plan(schema: &Schema, prior: &Value, config: &Value, proposed: &Value) -> Plan {
-    if proposed.is_null() {
-        return Plan {
-            planned: Value::Null,
-            requires_replace: Vec::new(),
-        };
-    }
-    let mut planned = proposed.clone();
-    let creating = prior.is_null();
-    let changing = creating || proposed != prior;
-    let mut requires_replace = Vec::new();
-    for attr in &schema.block.attributes {
-        if attr.write_only {
-            planned.set(&attr.name, Value::Null);
-            continue;
-        }
-        let in_config = config.get(&attr.name);
-        if attr.computed && in_config.is_null() && changing {
-            let keep =
-                !creating && attr.use_state_for_unknown && !prior.get(&attr.name).is_unknown();
-            if !keep {
-                planned.set(&attr.name, Value::Unknown);
-            } else {
-                planned.set(&attr.name, prior.get(&attr.name).clone());
-            }
-        }
-        if attr.requires_replace && !creating {
-            let new = planned.get(&attr.name);
-            if new.is_unknown() || new != prior.get(&attr.name) {
-                requires_replace.push(AttributePath::attr(&attr.name));
-            }
-        }
-    }
-    Plan {
-        planned,
-        requires_replace,
-    }
-}
-
 /// The identity of an object: the identity attributes, taken from its state.
 pub fn identity_from_state(schema: &IdentitySchema, state: &Value) -> Value {
     Value::object(
@@ -381,6 +260,7 @@ pub fn null_object(block: &Block) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cty::AttributePath;
     use crate::schema::{Attribute, NestedBlock, Validator};
 
     fn schema() -> Schema {

@@ -1,11 +1,13 @@
 //! Declarative schemas for providers, resources, data sources and list resources, with the
-//! plan behaviour (force-new, keep-state-when-unknown) and validators each attribute carries.
+//! plan modifiers (force-new, keep-state-when-unknown, custom) and validators each attribute
+//! carries.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
 use super::cty::{Type, Value};
+pub use super::plan::{CustomPlanModifier, ModifierRequest, ModifierResponse, PlanModifier};
 
 /// The check a [`Validator`] runs: Ok, or a description of the problem.
 pub type Check = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
@@ -59,10 +61,8 @@ pub struct Attribute {
     pub deprecation_message: Option<String>,
     /// Set for nested attributes (protocol 6 `nested_type`); `ty` is then derived from it.
     pub nested: Option<NestedAttributes>,
-    /// A change to this attribute replaces the remote object.
-    pub requires_replace: bool,
-    /// On update, a computed value keeps its prior state value instead of becoming unknown.
-    pub use_state_for_unknown: bool,
+    /// How the planned value is adjusted after the core rules, in order (see [`PlanModifier`]).
+    pub plan_modifiers: Vec<PlanModifier>,
     pub validators: Vec<Validator>,
 }
 
@@ -79,8 +79,7 @@ impl Attribute {
             write_only: false,
             deprecation_message: None,
             nested: None,
-            requires_replace: false,
-            use_state_for_unknown: false,
+            plan_modifiers: Vec::new(),
             validators: Vec::new(),
         }
     }
@@ -135,13 +134,41 @@ impl Attribute {
         self.write_only = true;
         self
     }
-    pub fn requires_replace(mut self) -> Self {
-        self.requires_replace = true;
+    /// Adds [`PlanModifier::RequiresReplace`]: a change to this attribute replaces the object.
+    pub fn requires_replace(self) -> Self {
+        self.plan_modifier(PlanModifier::RequiresReplace)
+    }
+    /// Adds [`PlanModifier::UseStateForUnknown`]: on update, a computed value keeps its prior
+    /// state value instead of becoming unknown.
+    pub fn use_state_for_unknown(self) -> Self {
+        self.plan_modifier(PlanModifier::UseStateForUnknown)
+    }
+    /// Adds [`PlanModifier::requires_replace_if`].
+    pub fn requires_replace_if(
+        self,
+        description: impl Into<String>,
+        predicate: impl Fn(&ModifierRequest<'_>, &Value) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.plan_modifier(PlanModifier::requires_replace_if(description, predicate))
+    }
+    /// Appends a plan modifier; modifiers run in the order they were added.
+    pub fn plan_modifier(mut self, m: PlanModifier) -> Self {
+        self.plan_modifiers.push(m);
         self
     }
-    pub fn use_state_for_unknown(mut self) -> Self {
-        self.use_state_for_unknown = true;
-        self
+    /// True when some modifier of this attribute can ask for replacement.
+    pub fn can_require_replace(&self) -> bool {
+        self.plan_modifiers.iter().any(PlanModifier::can_replace)
+    }
+    /// True when this attribute keeps its prior value when unknown.
+    pub fn uses_state_for_unknown(&self) -> bool {
+        self.plan_modifiers
+            .iter()
+            .any(|m| matches!(m, PlanModifier::UseStateForUnknown))
+    }
+    /// Computed and not configurable: configuration must leave it out.
+    pub fn is_read_only(&self) -> bool {
+        self.computed && !self.optional && !self.required
     }
     pub fn deprecated(mut self, message: impl Into<String>) -> Self {
         self.deprecation_message = Some(message.into());
@@ -228,6 +255,11 @@ impl Block {
     }
     pub fn block(mut self, b: NestedBlock) -> Self {
         self.blocks.push(b);
+        self
+    }
+    /// Appends attributes, in order.
+    pub fn with_attributes(mut self, attrs: impl IntoIterator<Item = Attribute>) -> Self {
+        self.attributes.extend(attrs);
         self
     }
 

@@ -578,7 +578,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                             prior: &prior,
                             config: &config,
                         },
-                        &mut plan.planned,
+                        &mut plan,
                         &mut diags,
                     );
                 }

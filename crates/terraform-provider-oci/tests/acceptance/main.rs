@@ -4,6 +4,7 @@
 mod examples;
 mod harness;
 mod tooling;
+mod validation;
 
 use harness::{token_block, Env};
 use oci_identity_mock::MockOptions;
