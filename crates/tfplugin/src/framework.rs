@@ -2,7 +2,7 @@
 //! the spirit of terraform-plugin-framework, and the plan rules every resource gets for free.
 //!
 //! Implementations deal in cty [`Value`]s shaped by their own [`Schema`]; the gRPC layer in
-//! `server.rs` does the wire work.
+//! [`server`](crate::server) does the wire work.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -239,8 +239,13 @@ pub trait DataSource: Send + Sync + 'static {
 }
 
 pub struct ListRequest {
+    /// The `config { }` block of the `list` block.
     pub config: Value,
+    /// Terraform wants the full resource objects, not just identities (a hint: the core
+    /// sends the states only then).
     pub include_resource: bool,
+    /// At most this many results are wanted (`i64::MAX` without a limit); the core stops the
+    /// list once they are sent.
     pub limit: i64,
     pub ctx: Ctx,
 }

@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 
 use crate::cty::Value;
 use crate::diag::Diagnostics;
-use crate::framework::{Ctx, ListRequest, ListSink};
+use crate::framework::{ListRequest, ListSink};
 
 use super::{ListEntry, ResourceEntry};
 
@@ -29,28 +29,22 @@ impl ListEvent {
     }
 }
 
-/// Runs `list` and sends each of its results, mapped by `encode`, to `tx`. At most `limit`
-/// results are sent (0 or less: no limit); error events do not count. The list resource is
-/// stopped as soon as the limit is reached or `tx` is closed, even while it waits on its API.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn pump<T: Send + 'static>(
+/// Runs `list` and sends each of its results, mapped by `encode`, to `tx`. At most
+/// `req.limit` results are sent (0 or less: no limit); error events do not count. The list
+/// resource is stopped as soon as the limit is reached or `tx` is closed, even while it waits
+/// on its API.
+pub(crate) async fn pump<T>(
     list: &ListEntry,
     resource: &ResourceEntry,
-    config: Value,
-    include_resource: bool,
-    limit: i64,
-    ctx: Ctx,
+    mut req: ListRequest,
     tx: mpsc::Sender<T>,
     mut encode: impl FnMut(ListEvent) -> T,
 ) {
-    let limit = if limit > 0 { limit } else { i64::MAX };
+    if req.limit <= 0 {
+        req.limit = i64::MAX;
+    }
+    let (limit, include_resource) = (req.limit, req.include_resource);
     let (item_tx, mut item_rx) = mpsc::channel(16);
-    let req = ListRequest {
-        config,
-        include_resource,
-        limit,
-        ctx,
-    };
     let lr = list.imp.clone();
     let producer = tokio::spawn(async move { lr.list(req, ListSink::new(item_tx)).await });
     let mut sent = 0i64;

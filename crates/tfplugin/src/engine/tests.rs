@@ -669,7 +669,13 @@ async fn run_pump(items: usize, limit: i64, include: bool, error_first: bool) ->
     let (res, _) = entry(Fake::new("fake"));
     let (tx, mut rx) = mpsc::channel(1000);
     let (c, _stop) = ctx();
-    pump(&list, &res, Value::Null, include, limit, c, tx, |e| e).await;
+    let req = ListRequest {
+        config: Value::Null,
+        include_resource: include,
+        limit,
+        ctx: c,
+    };
+    pump(&list, &res, req, tx, |e| e).await;
     let mut events = Vec::new();
     while let Some(e) = rx.recv().await {
         events.push(e);
@@ -725,12 +731,15 @@ async fn list_pump_stops_the_list_when_the_consumer_goes_away() {
         drop(rx);
         first
     });
-    tokio::time::timeout(
-        Duration::from_secs(5),
-        pump(&list, &res, Value::Null, false, 0, c, tx, |e| e),
-    )
-    .await
-    .expect("the pump ends once the consumer is gone");
+    let req = ListRequest {
+        config: Value::Null,
+        include_resource: false,
+        limit: 0,
+        ctx: c,
+    };
+    tokio::time::timeout(Duration::from_secs(5), pump(&list, &res, req, tx, |e| e))
+        .await
+        .expect("the pump ends once the consumer is gone");
     assert!(consumer.await.unwrap().is_some());
     assert!(produced.load(Ordering::SeqCst) < 100);
 }

@@ -10,7 +10,7 @@ use tonic::Status;
 use crate::convert::diagnostics_to_proto;
 use crate::diag::Diagnostics;
 use crate::engine::{self, ListEvent};
-use crate::framework::Provider;
+use crate::framework::{ListRequest, Provider};
 use crate::proto::tfplugin6 as pb;
 
 use super::identity::identity_proto;
@@ -60,17 +60,13 @@ pub(super) fn list<P: Provider>(
                 diagnostic: diagnostics_to_proto(&d),
             })
         };
-        engine::pump(
-            list,
-            resource,
+        let list_req = ListRequest {
             config,
-            req.include_resource_object,
-            req.limit,
-            inner.ctx(),
-            tx,
-            encode,
-        )
-        .await;
+            include_resource: req.include_resource_object,
+            limit: req.limit,
+            ctx: inner.ctx(),
+        };
+        engine::pump(list, resource, list_req, tx, encode).await;
     });
     let stream = async_stream::stream! {
         while let Some(ev) = rx.recv().await {

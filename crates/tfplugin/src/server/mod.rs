@@ -1,6 +1,6 @@
 //! The tfplugin6 gRPC service: protocol translation only. Each RPC group has its module,
-//! which decodes the request, calls the framework logic in [`engine`](crate::engine) on plain
-//! values, and encodes the answer. Provider problems travel as diagnostics; gRPC errors are
+//! which decodes the request, calls the framework logic (the crate's private `engine` module)
+//! on plain values, and encodes the answer. Provider problems travel as diagnostics; gRPC errors are
 //! kept for broken frames.
 
 mod data;
