@@ -10,11 +10,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Keyed private state of one resource instance. Empty encodes as no bytes at all.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PrivateState {
     entries: BTreeMap<String, serde_json::Value>,
-    /// Bytes read back that are not a JSON object; dropped on the first `set`/`remove`.
-    legacy: Option<Vec<u8>>,
+    /// The bytes this was read from, while nothing has changed: written back byte for byte.
+    read: Option<Vec<u8>>,
+    /// `read` is not a JSON object (private state of an earlier release).
+    legacy: bool,
 }
 
 impl PrivateState {
@@ -28,22 +30,18 @@ impl PrivateState {
         if bytes.is_empty() {
             return Self::default();
         }
-        match serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(bytes) {
-            Ok(entries) => PrivateState {
-                entries,
-                legacy: None,
-            },
-            Err(_) => PrivateState {
-                entries: BTreeMap::new(),
-                legacy: Some(bytes.to_vec()),
-            },
+        let parsed = serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(bytes);
+        PrivateState {
+            legacy: parsed.is_err(),
+            entries: parsed.unwrap_or_default(),
+            read: Some(bytes.to_vec()),
         }
     }
 
-    /// The wire form: nothing when empty, the legacy bytes unchanged if nothing was set since
-    /// they were read, else the JSON object.
+    /// The wire form: the bytes it was read from if nothing changed since, else nothing when
+    /// empty, else the JSON object.
     pub fn to_bytes(&self) -> Vec<u8> {
-        if let Some(raw) = &self.legacy {
+        if let Some(raw) = &self.read {
             return raw.clone();
         }
         if self.entries.is_empty() {
@@ -56,23 +54,37 @@ impl PrivateState {
         self.entries.get(key)
     }
 
+    /// Sets `key`. Legacy bytes are dropped: the state becomes a JSON object.
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) {
-        self.legacy = None;
+        self.changed();
         self.entries.insert(key.into(), value.into());
     }
 
+    /// Removes `key`. Legacy bytes are dropped too.
     pub fn remove(&mut self, key: &str) -> Option<serde_json::Value> {
-        self.legacy = None;
+        self.changed();
         self.entries.remove(key)
     }
 
+    fn changed(&mut self) {
+        self.read = None;
+        self.legacy = false;
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.legacy.is_none()
+        self.entries.is_empty() && self.legacy_bytes().is_none()
     }
 
     /// Bytes read back that were not a JSON object (private state of an earlier release).
     pub fn legacy_bytes(&self) -> Option<&[u8]> {
-        self.legacy.as_deref()
+        self.read.as_deref().filter(|_| self.legacy)
+    }
+}
+
+/// Equal entries and equal legacy bytes; how a JSON object was spelt does not matter.
+impl PartialEq for PrivateState {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries && self.legacy_bytes() == other.legacy_bytes()
     }
 }
 
@@ -81,7 +93,7 @@ impl fmt::Debug for PrivateState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("PrivateState");
         d.field("keys", &self.entries.keys().collect::<Vec<_>>());
-        if let Some(raw) = &self.legacy {
+        if let Some(raw) = self.legacy_bytes() {
             d.field("legacy_bytes", &raw.len());
         }
         d.finish()
@@ -117,6 +129,18 @@ mod tests {
         back.remove("unconfirmed");
         assert!(back.is_empty());
         assert!(back.to_bytes().is_empty());
+    }
+
+    #[test]
+    fn unchanged_state_is_written_back_byte_for_byte() {
+        let spelt = br#"{ "b": 1.50, "a": {"x": [1, 2]} }"#;
+        let p = PrivateState::from_bytes(spelt);
+        assert_eq!(p.get("b"), Some(&serde_json::json!(1.5)));
+        assert_eq!(p.to_bytes(), spelt.to_vec());
+        assert_eq!(p, PrivateState::from_bytes(br#"{"a":{"x":[1,2]},"b":1.5}"#));
+        let mut p = p;
+        p.remove("a");
+        assert_eq!(p.to_bytes(), br#"{"b":1.5}"#.to_vec());
     }
 
     #[test]
