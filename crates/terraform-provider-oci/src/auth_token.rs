@@ -7,8 +7,8 @@ use oci_client::identity::{AuthToken, IdentityClient};
 use tfplugin::cty::{Type, Value};
 use tfplugin::diag::Diagnostics;
 use tfplugin::framework::{
-    async_trait, ApplyResponse, CreateRequest, Ctx, DeleteRequest, ReadRequest, ReadResponse,
-    Resource, UpdateRequest,
+    async_trait, ApplyResponse, CreateRequest, Ctx, DeleteRequest, PrivateState, ReadRequest,
+    ReadResponse, Resource, UpdateRequest,
 };
 use tfplugin::model::{Attr, CtyObject};
 use tfplugin::schema::{Block, IdentityAttribute, IdentitySchema, Schema};
@@ -19,10 +19,19 @@ use super::ProviderData;
 
 pub const TYPE_NAME: &str = "oci_identity_auth_token";
 
-/// Private state of a token that was created but never seen in a list (the wait for it
-/// failed). Lists are eventually consistent: until it shows up, a read keeps it rather than
-/// dropping it from state, which would leave it behind as an orphan.
-const UNCONFIRMED: &[u8] = b"unconfirmed";
+/// Private-state key (value `true`) of a token that was created but never seen in a list (the
+/// wait for it failed). Lists are eventually consistent: until it shows up, a read keeps it
+/// rather than dropping it from state, which would leave it behind as an orphan.
+const UNCONFIRMED: &str = "unconfirmed";
+
+/// The same marker as the first releases wrote it: these raw bytes as the whole private
+/// state. Still recognised, since state files keep it.
+const LEGACY_UNCONFIRMED: &[u8] = b"unconfirmed";
+
+fn is_unconfirmed(private: &PrivateState) -> bool {
+    private.get(UNCONFIRMED) == Some(&serde_json::Value::Bool(true))
+        || private.legacy_bytes() == Some(LEGACY_UNCONFIRMED)
+}
 
 pub struct AuthTokenResource {
     data: Arc<ProviderData>,
@@ -176,7 +185,11 @@ fn failed(diags: Diagnostics) -> ApplyResponse {
     }
 }
 
-fn applied(state: &AuthTokenModel, diags: Diagnostics, private: Option<Vec<u8>>) -> ApplyResponse {
+fn applied(
+    state: &AuthTokenModel,
+    diags: Diagnostics,
+    private: Option<PrivateState>,
+) -> ApplyResponse {
     ApplyResponse {
         state: state.to_value(),
         diagnostics: diags,
@@ -240,7 +253,7 @@ impl Resource for AuthTokenResource {
         // Wait until the token is ACTIVE and visible in lists, so the next refresh finds it.
         // Whatever happens, the state is saved: the token exists.
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let mut private = Vec::new();
+        let mut private = PrivateState::new();
         match bounded(
             &req.ctx,
             remaining,
@@ -257,7 +270,7 @@ impl Resource for AuthTokenResource {
             Ok(Ok(Some(listed))) => decided.refresh(&listed),
             Ok(Ok(None)) => {}
             Ok(Err(why)) | Err(why) => {
-                private = UNCONFIRMED.to_vec();
+                private.set(UNCONFIRMED, true);
                 diags.error(
                     "Auth token created but not ready",
                     format!("The auth token {} was created, but waiting for it to become ACTIVE failed: {why}. It is saved in state as tainted; the next apply replaces it.", created.id),
@@ -303,7 +316,7 @@ impl Resource for AuthTokenResource {
             }
         };
         match listed.filter(|t| t.lifecycle_state != "DELETED") {
-            None if req.private == UNCONFIRMED => {
+            None if is_unconfirmed(&req.private) => {
                 diags.warning(
                     "Auth token not listed yet",
                     format!("The auth token {} was created but the user's token list does not show it yet; it stays in state until it does.", state.token_id()),
@@ -318,7 +331,7 @@ impl Resource for AuthTokenResource {
                 );
                 ReadResponse {
                     state: Value::Null,
-                    private: Vec::new(),
+                    private: PrivateState::new(),
                     diagnostics: diags,
                 }
             }
@@ -326,7 +339,7 @@ impl Resource for AuthTokenResource {
                 state.refresh(&t);
                 ReadResponse {
                     state: state.to_value(),
-                    private: Vec::new(),
+                    private: PrivateState::new(),
                     diagnostics: diags,
                 }
             }

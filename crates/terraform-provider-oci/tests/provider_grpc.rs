@@ -283,3 +283,99 @@ async fn configure_errors_point_at_the_argument() {
         d.detail
     );
 }
+
+/// Private state: a token whose create could not be confirmed is marked as keyed JSON, and
+/// the raw `unconfirmed` bytes earlier releases wrote (state files in the wild) still mean
+/// the same: a read keeps the token in state while lists do not show it yet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unconfirmed_create_private_state_is_keyed_json_and_the_old_marker_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    // New tokens show up in lists only after a minute: the create's wait (1 s) fails.
+    let mock = mock::start(MockOptions {
+        data_dir: dir.path().into(),
+        list_lag_ms: 60_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let (svc, ty) = configured(&mock).await;
+    let user = mock.user_ocids[0].clone();
+    let mut planned = planned_token(&user);
+    planned.set(
+        "timeouts",
+        Value::object([
+            ("create", Value::from("1s")),
+            ("update", Value::Null),
+            ("delete", Value::Null),
+        ]),
+    );
+    let mut config = planned.clone();
+    for k in [
+        "id",
+        "token",
+        "state",
+        "inactive_state",
+        "time_created",
+        "time_expires",
+    ] {
+        config.set(k, Value::Null);
+    }
+    let applied = svc
+        .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+            type_name: "oci_identity_auth_token".into(),
+            prior_state: dv(&Value::Null, &ty),
+            planned_state: dv(&planned, &ty),
+            config: dv(&config, &ty),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        applied
+            .diagnostics
+            .iter()
+            .any(|d| d.summary == "Auth token created but not ready"),
+        "{:?}",
+        applied.diagnostics
+    );
+    let private: serde_json::Value = serde_json::from_slice(&applied.private).unwrap();
+    assert_eq!(private, serde_json::json!({"unconfirmed": true}));
+    let state = msgpack::decode(&applied.new_state.unwrap().msgpack, &ty).unwrap();
+    assert!(state.get_str("id").is_some());
+
+    let read = |private: Vec<u8>| {
+        let svc = &svc;
+        let (state, ty) = (state.clone(), ty.clone());
+        async move {
+            svc.read_resource(Request::new(pb::read_resource::Request {
+                type_name: "oci_identity_auth_token".into(),
+                current_state: dv(&state, &ty),
+                private,
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    for private in [applied.private.clone(), b"unconfirmed".to_vec()] {
+        let resp = read(private.clone()).await;
+        assert_eq!(
+            resp.diagnostics
+                .iter()
+                .map(|d| d.summary.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Auth token not listed yet"]
+        );
+        let kept = msgpack::decode(&resp.new_state.unwrap().msgpack, &ty).unwrap();
+        assert_eq!(kept, state, "kept in state");
+        assert_eq!(resp.private, private, "private state kept as it was");
+    }
+    // Without the marker, a token missing from the list is gone.
+    let resp = read(Vec::new()).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let gone = msgpack::decode(&resp.new_state.unwrap().msgpack, &ty).unwrap();
+    assert_eq!(gone, Value::Null);
+    mock.stop().await;
+}

@@ -4,7 +4,7 @@
 //! [`validate`](crate::validate); both are re-exported here).
 //!
 //! Implementations deal in cty [`Value`]s shaped by their own [`Schema`]; the gRPC layer in
-//! `server.rs` does the wire work.
+//! [`server`](crate::server) does the wire work.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,14 +12,15 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 pub use tonic::async_trait;
 
-use super::cty::Value;
+use super::cty::{Type, Value};
 use super::diag::Diagnostics;
+pub use super::private::PrivateState;
 use super::schema::{Block, IdentitySchema, Nesting, Schema};
 
 pub use super::plan::{plan, Plan, PlanContext};
 pub use super::validate::{validate_block, validate_nested};
 
-/// Cancellation for in-flight work: `StopProvider` flips it.
+/// Cancellation for in-flight work: `StopProvider` flips it. Made by a [`StopSource`].
 #[derive(Clone)]
 pub struct Ctx {
     stop: watch::Receiver<bool>,
@@ -30,17 +31,6 @@ pub struct Ctx {
 pub struct Stopped;
 
 impl Ctx {
-    pub fn new(stop: watch::Receiver<bool>) -> Self {
-        Ctx { stop }
-    }
-
-    /// A context that is never stopped (tests, debug tools).
-    pub fn background() -> Self {
-        let (tx, rx) = watch::channel(false);
-        std::mem::forget(tx);
-        Ctx { stop: rx }
-    }
-
     pub fn is_stopped(&self) -> bool {
         *self.stop.borrow()
     }
@@ -51,10 +41,49 @@ impl Ctx {
         if *stop.borrow() {
             return Err(Stopped);
         }
+        let stopped = async move {
+            // A dropped source never stops its contexts.
+            if stop.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             out = f => Ok(out),
-            _ = stop.wait_for(|s| *s) => Err(Stopped),
+            _ = stopped => Err(Stopped),
         }
+    }
+}
+
+/// The switch behind [`Ctx`]s: the server keeps one and flips it on `StopProvider`; tests
+/// make their own to hand a resource a context (and to stop it).
+#[derive(Debug)]
+pub struct StopSource {
+    tx: watch::Sender<bool>,
+}
+
+impl Default for StopSource {
+    fn default() -> Self {
+        StopSource {
+            tx: watch::channel(false).0,
+        }
+    }
+}
+
+impl StopSource {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A context that is stopped when this source is.
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            stop: self.tx.subscribe(),
+        }
+    }
+
+    /// Stops every context made by this source, now and later.
+    pub fn stop(&self) {
+        self.tx.send_replace(true);
     }
 }
 
@@ -65,14 +94,15 @@ pub struct ConfigureRequest {
 
 pub struct ReadRequest {
     pub state: Value,
-    pub private: Vec<u8>,
+    pub private: PrivateState,
     pub ctx: Ctx,
 }
 
 pub struct ReadResponse {
     /// `Value::Null` means the remote object is gone.
     pub state: Value,
-    pub private: Vec<u8>,
+    /// The instance's private state from now on (return the request's to keep it).
+    pub private: PrivateState,
     pub diagnostics: Diagnostics,
 }
 
@@ -100,12 +130,49 @@ pub struct ApplyResponse {
     pub state: Value,
     pub diagnostics: Diagnostics,
     /// New private state for the instance; `None` keeps the planned private state.
-    pub private: Option<Vec<u8>>,
+    pub private: Option<PrivateState>,
 }
 
-pub struct ImportResponse {
-    pub state: Value,
-    pub diagnostics: Diagnostics,
+/// A state as Terraform stored it (JSON), written with an older schema version or by another
+/// provider, for [`Resource::upgrade_state`].
+#[derive(Clone, PartialEq)]
+pub struct RawState {
+    json: Vec<u8>,
+}
+
+impl RawState {
+    pub fn from_json(json: impl Into<Vec<u8>>) -> Self {
+        RawState { json: json.into() }
+    }
+
+    /// The stored JSON, for upgrades that need more than [`RawState::decode`].
+    pub fn json(&self) -> &[u8] {
+        &self.json
+    }
+
+    /// Decodes the stored state as an object of type `ty` (an older schema's type, or the
+    /// current one), dropping attributes `ty` does not have. Numbers stay exact. Empty JSON
+    /// is null.
+    pub fn decode(&self, ty: &Type) -> Result<Value, Diagnostics> {
+        if self.json.is_empty() {
+            return Ok(Value::Null);
+        }
+        crate::cty::json::decode_ignoring_unknown_attributes(&self.json, ty).map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Invalid stored state",
+                format!("The stored state cannot be read: {e}."),
+            );
+            d
+        })
+    }
+}
+
+/// Shows the size only: stored state holds secrets.
+impl std::fmt::Debug for RawState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawState({} bytes of JSON)", self.json.len())
+    }
 }
 
 /// A managed resource: schema and CRUD. Optional capabilities have defaults.
@@ -143,6 +210,20 @@ pub trait Resource: Send + Sync + 'static {
         );
         Err(d)
     }
+
+    /// Upgrades a state stored with an older schema version (`from_version` is below
+    /// `schema().version`) to a value of the current schema's type. States at the current
+    /// version never come here: they are decoded with the current schema, dropping attributes
+    /// it does not have (the official provider's state, state of other releases).
+    ///
+    /// The default does the same for older versions too, which is right as long as versions
+    /// only added or removed attributes. Override it when an attribute was renamed or
+    /// changed type: decode with the old version's type via [`RawState::decode`] and build
+    /// the current value.
+    fn upgrade_state(&self, from_version: i64, raw: RawState) -> Result<Value, Diagnostics> {
+        let _ = from_version;
+        raw.decode(&self.schema().ty())
+    }
 }
 
 pub struct DataReadRequest {
@@ -159,8 +240,13 @@ pub trait DataSource: Send + Sync + 'static {
 }
 
 pub struct ListRequest {
+    /// The `config { }` block of the `list` block.
     pub config: Value,
+    /// Terraform wants the full resource objects, not just identities (a hint: the core
+    /// sends the states only then).
     pub include_resource: bool,
+    /// At most this many results are wanted (`i64::MAX` without a limit); the core stops the
+    /// list once they are sent.
     pub limit: i64,
     pub ctx: Ctx,
 }

@@ -30,11 +30,40 @@ pub fn cookie_present(env: impl Fn(&str) -> Option<String>) -> bool {
     env(MAGIC_COOKIE_KEY).as_deref() == Some(MAGIC_COOKIE_VALUE)
 }
 
-/// Picks the app protocol version from `PLUGIN_PROTOCOL_VERSIONS`. We speak only 6; if the
-/// client does not offer it we still answer 6 and let the client report the mismatch.
-pub fn negotiate_version(offered: Option<&str>) -> u32 {
-    let _ = offered.map(|list| list.split(',').any(|v| v.trim() == "6"));
-    APP_PROTOCOL_VERSION
+/// The app protocol versions this server speaks.
+pub const SUPPORTED_APP_PROTOCOL_VERSIONS: &[u32] = &[APP_PROTOCOL_VERSION];
+
+/// Terraform offered no protocol version this server speaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("this provider speaks plugin protocol version {supported}, but Terraform offered only {offered:?} (PLUGIN_PROTOCOL_VERSIONS); use Terraform 1.0 or later", supported = display_versions(SUPPORTED_APP_PROTOCOL_VERSIONS))]
+pub struct VersionMismatch {
+    /// What `PLUGIN_PROTOCOL_VERSIONS` held.
+    pub offered: String,
+}
+
+fn display_versions(vs: &[u32]) -> String {
+    vs.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Picks the app protocol version from `PLUGIN_PROTOCOL_VERSIONS` as go-plugin does: the
+/// highest version both sides speak. A client that sends no list (a legacy client) gets our
+/// lowest version, as in go-plugin. A list without any version we speak is an error: the
+/// plugin cannot talk to this client, and says so before it starts.
+pub fn negotiate_version(offered: Option<&str>) -> Result<u32, VersionMismatch> {
+    let Some(list) = offered.filter(|l| !l.trim().is_empty()) else {
+        return Ok(SUPPORTED_APP_PROTOCOL_VERSIONS
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(APP_PROTOCOL_VERSION));
+    };
+    list.split(',')
+        .filter_map(|v| v.trim().parse::<u32>().ok())
+        .filter(|v| SUPPORTED_APP_PROTOCOL_VERSIONS.contains(v))
+        .max()
+        .ok_or_else(|| VersionMismatch {
+            offered: list.to_string(),
+        })
 }
 
 /// Where the gRPC server listens.
@@ -169,6 +198,25 @@ mod tests {
         assert!(cookie_present(|_| Some(MAGIC_COOKIE_VALUE.to_string())));
         assert!(!cookie_present(|_| Some("nope".to_string())));
         assert!(!cookie_present(|_| None));
+    }
+
+    #[test]
+    fn version_negotiation_picks_a_shared_version() {
+        assert_eq!(negotiate_version(Some("6,5")), Ok(6));
+        assert_eq!(negotiate_version(Some("5, 6")), Ok(6));
+        assert_eq!(negotiate_version(Some("6")), Ok(6));
+        assert_eq!(negotiate_version(Some("7,6,x")), Ok(6));
+        // No list at all (a legacy client): our version, as go-plugin does.
+        assert_eq!(negotiate_version(None), Ok(6));
+        assert_eq!(negotiate_version(Some("")), Ok(6));
+        let e = negotiate_version(Some("5,4")).unwrap_err();
+        assert_eq!(e.offered, "5,4");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("protocol version 6") && msg.contains("5,4"),
+            "{msg}"
+        );
+        assert!(negotiate_version(Some("x")).is_err());
     }
 
     #[tokio::test]

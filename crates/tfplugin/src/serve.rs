@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 use super::framework::Provider;
 use super::handshake::{self, Listener};
 use super::proto::plugin as gp;
-use super::server::provider_server;
+use super::server::{provider_server, RegistrationError};
 use super::tls;
 
 pub struct ServeOptions {
@@ -32,6 +32,10 @@ pub struct ServeOptions {
 pub enum ServeError {
     #[error("{}", handshake::not_started_by_terraform(.program))]
     NotStartedByTerraform { program: String },
+    #[error(transparent)]
+    ProtocolVersion(#[from] handshake::VersionMismatch),
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
     #[error("cannot listen: {0}")]
     Listen(io::Error),
     #[error(transparent)]
@@ -176,6 +180,14 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
             program: opts.program_name,
         });
     }
+    // Everything that can fail before Terraform hears from us fails here, with a message on
+    // stderr (printed by the caller) and no handshake line.
+    let version = if opts.debug {
+        handshake::APP_PROTOCOL_VERSION
+    } else {
+        handshake::negotiate_version(env("PLUGIN_PROTOCOL_VERSIONS").as_deref())?
+    };
+    let provider_service = provider_server(provider)?;
     let listener = Arc::new(handshake::listen(env).map_err(ServeError::Listen)?);
 
     let client_cert = env("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty() && !opts.debug);
@@ -206,7 +218,7 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
         .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio {
             closed: stdio_closed.clone(),
         }))
-        .add_service(provider_server(provider));
+        .add_service(provider_service);
 
     let incoming = accept_loop(listener.clone(), tls_config);
 
@@ -214,7 +226,6 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
         let reattach = handshake::reattach_config(&opts.provider_address, &listener);
         println!("Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\tTF_REATTACH_PROVIDERS='{reattach}'\n");
     } else {
-        let version = handshake::negotiate_version(env("PLUGIN_PROTOCOL_VERSIONS").as_deref());
         let line = handshake::handshake_line(version, &listener, server_cert.as_deref());
         let mut out = io::stdout().lock();
         let _ = writeln!(out, "{line}");

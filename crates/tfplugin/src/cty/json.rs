@@ -18,6 +18,16 @@ pub const MAX_DEPTH: usize = 128;
 
 /// Decodes a JSON value of type `ty`. Missing object attributes decode as null.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    decode_with(bytes, ty, false)
+}
+
+/// Like [`decode`], but object attributes that `ty` does not have are dropped instead of being
+/// an error (state written by another provider version). Numbers stay exact.
+pub fn decode_ignoring_unknown_attributes(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    decode_with(bytes, ty, true)
+}
+
+fn decode_with(bytes: &[u8], ty: &Type, lenient: bool) -> Result<Value, CodecError> {
     let text =
         std::str::from_utf8(bytes).map_err(|_| CodecError::new("JSON input is not valid UTF-8"))?;
     let mut p = Parser {
@@ -32,7 +42,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
         return Err(p.err("unexpected data after the JSON value"));
     }
     let mut path = AttributePath::root();
-    convert(&tree, ty, &mut path)
+    convert(&tree, ty, &mut path, lenient)
 }
 
 /// Encodes a wholly known `v` as JSON for type `ty`.
@@ -276,7 +286,12 @@ fn mismatch(ty: &Type, j: &Json, path: &AttributePath) -> CodecError {
     )
 }
 
-fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, CodecError> {
+fn convert(
+    j: &Json,
+    ty: &Type,
+    path: &mut AttributePath,
+    lenient: bool,
+) -> Result<Value, CodecError> {
     if let Json::Null = j {
         return Ok(Value::Null);
     }
@@ -301,8 +316,8 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
             Json::Bool(b) => Ok(Value::String(b.to_string())),
             _ => Err(mismatch(ty, j, path)),
         },
-        Type::List(et) => elements(j, ty, path, |_| et).map(Value::List),
-        Type::Set(et) => elements(j, ty, path, |_| et).map(Value::Set),
+        Type::List(et) => elements(j, ty, path, lenient, |_| et).map(Value::List),
+        Type::Set(et) => elements(j, ty, path, lenient, |_| et).map(Value::Set),
         Type::Tuple(ets) => {
             if let Json::Arr(items) = j {
                 if items.len() != ets.len() {
@@ -316,7 +331,7 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
                     ));
                 }
             }
-            elements(j, ty, path, |i| &ets[i]).map(Value::Tuple)
+            elements(j, ty, path, lenient, |i| &ets[i]).map(Value::Tuple)
         }
         Type::Map(et) => {
             let Json::Obj(entries) = j else {
@@ -328,7 +343,7 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
                 if m.contains_key(k) {
                     return Err(CodecError::at("duplicate map key", path));
                 }
-                let v = convert(item, et, path)?;
+                let v = convert(item, et, path, lenient)?;
                 path.pop();
                 m.insert(k.clone(), v);
             }
@@ -342,12 +357,16 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
             for (k, item) in entries {
                 path.push(PathStep::Attribute(k.clone()));
                 let Some(at) = attrs.get(k) else {
+                    if lenient {
+                        path.pop();
+                        continue;
+                    }
                     return Err(CodecError::at("unsupported attribute", path));
                 };
                 if m.contains_key(k) {
                     return Err(CodecError::at("duplicate attribute", path));
                 }
-                let v = convert(item, at, path)?;
+                let v = convert(item, at, path, lenient)?;
                 path.pop();
                 m.insert(k.clone(), v);
             }
@@ -384,7 +403,7 @@ fn convert(j: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Codec
                 value_json.ok_or_else(|| CodecError::at("dynamic value has no \"value\"", path))?;
             let concrete = Type::from_json(&type_json.to_serde())
                 .map_err(|e| CodecError::at(e.message, path))?;
-            let v = convert(value_json, &concrete, path)?;
+            let v = convert(value_json, &concrete, path, lenient)?;
             Ok(Value::Dynamic(concrete, Box::new(v)))
         }
     }
@@ -394,6 +413,7 @@ fn elements<'t>(
     j: &Json,
     ty: &Type,
     path: &mut AttributePath,
+    lenient: bool,
     elem: impl Fn(usize) -> &'t Type,
 ) -> Result<Vec<Value>, CodecError> {
     let Json::Arr(items) = j else {
@@ -402,7 +422,7 @@ fn elements<'t>(
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         path.push(PathStep::ElementKeyInt(i as i64));
-        out.push(convert(item, elem(i), path)?);
+        out.push(convert(item, elem(i), path, lenient)?);
         path.pop();
     }
     Ok(out)
