@@ -31,7 +31,7 @@ fn schema() -> Schema {
                     Nesting::Single,
                     vec![
                         Attribute::string("value").required(),
-                        Attribute::string("ocid").computed(),
+                        Attribute::string("uid").computed(),
                     ],
                 )
                 .optional(),
@@ -124,7 +124,7 @@ fn config() -> Value {
     let mut c = null_object(&schema().block);
     c.set("name", s("n"));
     c.set("description", s("d"));
-    c.set("user", obj(&[("value", s("alice")), ("ocid", Value::Null)]));
+    c.set("user", obj(&[("value", s("alice")), ("uid", Value::Null)]));
     c.set(
         "tags",
         Value::List(vec![
@@ -161,7 +161,7 @@ fn prior() -> Value {
         "meta",
         obj(&[("created", s("t0")), ("last_modified", s("t0"))]),
     );
-    p.set("user", obj(&[("value", s("alice")), ("ocid", s("u1"))]));
+    p.set("user", obj(&[("value", s("alice")), ("uid", s("u1"))]));
     p.set(
         "tags",
         Value::List(vec![
@@ -214,7 +214,7 @@ fn create_marks_nested_computed_values_unknown_and_keeps_config() {
     assert!(p.requires_replace.is_empty());
     assert_eq!(v.get("id"), &Value::Unknown);
     assert_eq!(v.get("meta"), &Value::Unknown, "computed nested attribute");
-    assert_eq!(v.get("user").get("ocid"), &Value::Unknown);
+    assert_eq!(v.get("user").get("uid"), &Value::Unknown);
     assert_eq!(v.get("user").get("value"), &s("alice"));
     let tags = v.get("tags").as_elements().unwrap();
     assert_eq!(tags.len(), 2);
@@ -271,7 +271,7 @@ fn proposed(prior: &Value, config: &Value) -> Value {
     }
     if let (Some(pu), Some(_)) = (prior.get("user").as_attrs(), config.get("user").as_attrs()) {
         let mut u = config.get("user").clone();
-        u.set("ocid", pu["ocid"].clone());
+        u.set("uid", pu["uid"].clone());
         p.set("user", u);
     }
     if let Some(ct) = config.get("tags").as_elements() {
@@ -344,7 +344,7 @@ fn update_marks_nested_computed_unknown_and_keeps_use_state_values() {
     assert_eq!(v.get("id"), &s("i1"), "use state for unknown");
     assert_eq!(v.get("meta"), &Value::Unknown);
     assert_eq!(
-        v.get("user").get("ocid"),
+        v.get("user").get("uid"),
         &Value::Unknown,
         "a nested computed attribute becomes unknown on update"
     );
@@ -615,7 +615,7 @@ fn read_only_attributes_set_in_config_are_errors_with_their_paths() {
     assert!(errors(&config()).is_empty());
     let mut c = config();
     c.set("id", s("x"));
-    c.set("user", obj(&[("value", s("alice")), ("ocid", s("mine"))]));
+    c.set("user", obj(&[("value", s("alice")), ("uid", s("mine"))]));
     c.set(
         "meta",
         obj(&[("created", s("now")), ("last_modified", Value::Null)]),
@@ -626,13 +626,7 @@ fn read_only_attributes_set_in_config_are_errors_with_their_paths() {
     let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
         paths,
-        [
-            "id",
-            "meta",
-            "user.ocid",
-            "rule[0].rule_id",
-            "settings.etag"
-        ]
+        ["id", "meta", "user.uid", "rule[0].rule_id", "settings.etag"]
     );
     assert!(got
         .iter()
@@ -643,10 +637,7 @@ fn read_only_attributes_set_in_config_are_errors_with_their_paths() {
 fn required_attributes_set_to_null_are_errors_with_their_paths() {
     let mut c = config();
     c.set("name", Value::Null);
-    c.set(
-        "user",
-        obj(&[("value", Value::Null), ("ocid", Value::Null)]),
-    );
+    c.set("user", obj(&[("value", Value::Null), ("uid", Value::Null)]));
     c.set(
         "tags",
         Value::List(vec![
@@ -772,7 +763,7 @@ fn resource_modify_plan_changes_the_value_and_adds_replacement_paths() {
     use tfplugin::framework::{PlanContext, Resource};
     let prior = prior();
     let mut c = config();
-    c.set("user", obj(&[("value", s("bob")), ("ocid", Value::Null)]));
+    c.set("user", obj(&[("value", s("bob")), ("uid", Value::Null)]));
     let prop = proposed(&prior, &c);
     let mut p = plan(&schema(), &prior, &c, &prop);
     assert!(p.requires_replace.is_empty());
