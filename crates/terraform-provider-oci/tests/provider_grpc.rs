@@ -289,15 +289,12 @@ async fn configure_errors_point_at_the_argument() {
 /// the same: a read keeps the token in state while lists do not show it yet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unconfirmed_create_private_state_is_keyed_json_and_the_old_marker_still_counts() {
-    let dir = tempfile::tempdir().unwrap();
     // New tokens show up in lists only after a minute: the create's wait (1 s) fails.
-    let mock = mock::start(MockOptions {
-        data_dir: dir.path().into(),
+    let mock = test_support::start_mock(MockOptions {
         list_lag_ms: 60_000,
         ..Default::default()
     })
-    .await
-    .unwrap();
+    .await;
     let (svc, ty) = configured(&mock).await;
     let user = mock.user_ocids[0].clone();
     let mut planned = planned_token(&user);
