@@ -267,6 +267,9 @@ pub fn build_script(manifest_dir: &Path, tools: &[Tool]) {
                         "cargo::warning={missing} (CI is set: the tests that need it will fail)"
                     );
                 } else {
+                    println!(
+                        "cargo::warning={missing} (the tests that need it are ignored; with CI set they fail)"
+                    );
                     println!("cargo::rustc-cfg={}", tool.cfg());
                 }
                 missing.looked_at
