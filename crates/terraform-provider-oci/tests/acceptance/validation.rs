@@ -18,6 +18,10 @@ fn api_requests(stats: &Json) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn computed_only_id_in_config_is_rejected_without_api_calls() {
     let env = crate::env_or_skip!(Env::with_users(1));
     env.config(&format!(
@@ -46,6 +50,10 @@ async fn computed_only_id_in_config_is_rejected_without_api_calls() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn required_description_set_to_null_is_rejected_without_api_calls() {
     let env = crate::env_or_skip!(Env::with_users(1));
     env.config(&format!(
@@ -74,6 +82,10 @@ async fn required_description_set_to_null_is_rejected_without_api_calls() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
 async fn data_source_read_only_attribute_in_config_is_rejected() {
     let env = crate::env_or_skip!(Env::with_users(1));
     env.config(&format!(
