@@ -156,6 +156,7 @@ pub mod model;
 pub mod plan;
 mod private;
 pub mod proto;
+mod routes;
 pub mod schema;
 pub mod serve;
 pub mod server;

@@ -15,6 +15,7 @@ use tonic::{Request, Response, Status};
 use super::framework::Provider;
 use super::handshake::{self, Listener};
 use super::proto::plugin as gp;
+use super::routes::GrpcRoutes;
 use super::server::{provider_server, RegistrationError};
 use super::tls;
 
@@ -207,18 +208,18 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
 
-    let router = tonic::transport::Server::builder()
-        .add_service(health_service)
-        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(
+    let routes = GrpcRoutes::new()
+        .add(health_service)
+        .add(gp::grpc_controller_server::GrpcControllerServer::new(
             Controller {
                 shutdown: shutdown.clone(),
                 ignore: opts.debug,
             },
         ))
-        .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio {
+        .add(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio {
             closed: stdio_closed.clone(),
         }))
-        .add_service(provider_service);
+        .add(provider_service);
 
     let incoming = accept_loop(listener.clone(), tls_config);
 
@@ -241,8 +242,8 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
     };
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        router
-            .serve_with_incoming_shutdown(incoming, async move {
+        tonic::transport::Server::builder()
+            .serve_with_incoming_shutdown(routes, incoming, async move {
                 let _ = done_rx.await;
             })
             .await
