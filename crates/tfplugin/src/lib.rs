@@ -34,8 +34,9 @@
 //!
 //! - **unstable:** the plan engine ([`framework::plan`], [`framework::Plan`],
 //!   [`framework::PlanContext`], [`Resource::modify_plan`](framework::Resource::modify_plan))
-//!   and the plan flags of [`schema::Attribute`] (to become a list of plan modifiers);
-//!   [`model`] and its macro; [`docs`]; [`logging::LogConfig`]; the error enums
+//!   and its plan modifiers ([`plan::PlanModifier`], [`plan::CustomPlanModifier`],
+//!   [`plan::ModifierRequest`], [`plan::ModifierResponse`]); [`model`] and the field syntax
+//!   of its `cty_object!` macro; [`docs`]; [`logging::LogConfig`]; the error enums
 //!   ([`serve::ServeError`], [`tls::TlsError`]), which may gain variants;
 //! - **unstable, internal but public for tests and tools:** [`convert`], [`proto`],
 //!   [`handshake`], [`tls`], and [`server::ProviderService`] as a tonic service;
