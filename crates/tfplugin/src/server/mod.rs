@@ -4,6 +4,7 @@
 //! kept for broken frames.
 
 mod data;
+mod ephemeral;
 mod identity;
 mod list;
 mod provider;
@@ -37,8 +38,8 @@ struct Inner<P: Provider> {
 }
 
 impl<P: Provider> ProviderService<P> {
-    /// The service for `provider`. Fails when two resources, data sources or list resources
-    /// share a type name.
+    /// The service for `provider`. Fails when two resources, data sources, list resources or
+    /// ephemeral resources share a type name.
     pub fn try_new(provider: P) -> Result<Self, RegistrationError> {
         let registry = Registry::new(&provider)?;
         Ok(ProviderService {
@@ -246,6 +247,43 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Answer<pb::read_data_source::Response> {
         Ok(Response::new(
             data::read(&self.inner, req.into_inner()).await,
+        ))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Answer<pb::validate_ephemeral_resource_config::Response> {
+        Ok(Response::new(ephemeral::validate_config(
+            &self.inner,
+            req.into_inner(),
+        )))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Answer<pb::open_ephemeral_resource::Response> {
+        Ok(Response::new(
+            ephemeral::open(&self.inner, req.into_inner()).await,
+        ))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Answer<pb::renew_ephemeral_resource::Response> {
+        Ok(Response::new(
+            ephemeral::renew(&self.inner, req.into_inner()).await,
+        ))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Answer<pb::close_ephemeral_resource::Response> {
+        Ok(Response::new(
+            ephemeral::close(&self.inner, req.into_inner()).await,
         ))
     }
 
