@@ -465,7 +465,9 @@ impl Store {
     pub(crate) fn login_user(&self, username: &str, tenancy_name: &str) -> Option<&str> {
         let user = match username.split_once('/') {
             None => self.data.users.iter().find(|u| u.ocid == username)?,
-            Some((tenancy, name)) if tenancy == tenancy_name || tenancy == self.data.tenancy_ocid => {
+            Some((tenancy, name))
+                if tenancy == tenancy_name || tenancy == self.data.tenancy_ocid =>
+            {
                 self.data.users.iter().find(|u| u.name == name)?
             }
             Some(_) => return None,

@@ -270,7 +270,11 @@ impl EphemeralResource for AuthTokenEphemeral {
             return fail(diags);
         };
         let deadline = Instant::now() + OPEN_TIMEOUT;
-        let user_id = req.config.get_str("user_id").unwrap_or_default().to_string();
+        let user_id = req
+            .config
+            .get_str("user_id")
+            .unwrap_or_default()
+            .to_string();
         let prefix = req
             .config
             .get_str("description")
@@ -279,8 +283,12 @@ impl EphemeralResource for AuthTokenEphemeral {
         let lease = lease_of(&req.config);
 
         // 1. The user's tokens; expired leases of this resource are deleted.
-        let listed = match bounded(&req.ctx, OPEN_TIMEOUT, c.identity.list_auth_tokens(&user_id))
-            .await
+        let listed = match bounded(
+            &req.ctx,
+            OPEN_TIMEOUT,
+            c.identity.list_auth_tokens(&user_id),
+        )
+        .await
         {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
@@ -369,7 +377,12 @@ impl EphemeralResource for AuthTokenEphemeral {
             }
         };
         let Some(secret) = created.token.clone().filter(|s| !s.is_empty()) else {
-            return undo(diags, "Auth token without a value", "the API returned no token value".into()).await;
+            return undo(
+                diags,
+                "Auth token without a value",
+                "the API returned no token value".into(),
+            )
+            .await;
         };
 
         // 3. Wait until it is ACTIVE (and listed), so it works when the run uses it.
@@ -428,7 +441,12 @@ impl EphemeralResource for AuthTokenEphemeral {
             };
         };
         let p = &req.private;
-        let s = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let s = |k: &str| {
+            p.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let (user_id, id, prefix) = (s(P_USER), s(P_TOKEN), s(P_PREFIX));
         let lease = p
             .get(P_LEASE_SECS)
@@ -486,7 +504,12 @@ impl EphemeralResource for AuthTokenEphemeral {
     async fn close(&self, req: CloseRequest) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let p = &req.private;
-        let s = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let s = |k: &str| {
+            p.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let (user_id, id, end) = (s(P_USER), s(P_TOKEN), s(P_LEASE_END));
         if id.is_empty() {
             return diags;
@@ -563,7 +586,12 @@ mod tests {
             ])
         };
         let mut d = Diagnostics::new();
-        validate_block(&block, &config("2s", "x".repeat(MAX_PREFIX_LEN)), &AttributePath::root(), &mut d);
+        validate_block(
+            &block,
+            &config("2s", "x".repeat(MAX_PREFIX_LEN)),
+            &AttributePath::root(),
+            &mut d,
+        );
         assert!(d.is_empty());
         for (lease, description, path) in [
             ("0s", "ok".to_string(), "lease"),
@@ -572,7 +600,12 @@ mod tests {
             ("1h", "x".repeat(MAX_PREFIX_LEN + 1), "description"),
         ] {
             let mut d = Diagnostics::new();
-            validate_block(&block, &config(lease, description), &AttributePath::root(), &mut d);
+            validate_block(
+                &block,
+                &config(lease, description),
+                &AttributePath::root(),
+                &mut d,
+            );
             let paths: Vec<String> = d
                 .iter()
                 .map(|x| x.attribute.as_ref().unwrap().to_string())
@@ -608,7 +641,13 @@ mod tests {
         assert_eq!(diag.attribute, Some(AttributePath::attr("user_id")));
         let detail = &diag.detail;
         assert!(detail.contains("ocid1.credential.oc1..a (description \"ci\", created 2026-01-01T00:00:00.000Z): managed elsewhere"), "{detail}");
-        assert!(detail.contains("ocid1.credential.oc1..b") && detail.contains("leased by another run"), "{detail}");
-        assert!(detail.contains("Nothing was created or deleted"), "{detail}");
+        assert!(
+            detail.contains("ocid1.credential.oc1..b") && detail.contains("leased by another run"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("Nothing was created or deleted"),
+            "{detail}"
+        );
     }
 }

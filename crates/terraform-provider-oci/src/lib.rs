@@ -19,8 +19,7 @@ use tfplugin::cty::Type;
 use tfplugin::cty::{AttributePath, Value};
 use tfplugin::diag::Diagnostics;
 use tfplugin::framework::{
-    async_trait, ConfigureRequest, DataSource, EphemeralResource, ListResource, Provider,
-    Resource,
+    async_trait, ConfigureRequest, DataSource, EphemeralResource, ListResource, Provider, Resource,
 };
 use tfplugin::schema::{Attribute, Block, Schema, Validator};
 

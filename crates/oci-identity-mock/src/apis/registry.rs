@@ -73,7 +73,10 @@ async fn check(State(state): State<MockState>, headers: HeaderMap) -> Response {
     if !active {
         return unauthorized();
     }
-    json_response(StatusCode::OK, &json!({"user_id": user_id, "auth_token_id": token.id}))
+    json_response(
+        StatusCode::OK,
+        &json!({"user_id": user_id, "auth_token_id": token.id}),
+    )
 }
 
 #[cfg(test)]
@@ -84,13 +87,19 @@ mod tests {
     fn basic(user: &str, password: &str) -> HeaderMap {
         let enc = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, format!("Basic {enc}").parse().unwrap());
+        h.insert(
+            header::AUTHORIZATION,
+            format!("Basic {enc}").parse().unwrap(),
+        );
         h
     }
 
     async fn status(state: &MockState, headers: HeaderMap) -> (StatusCode, bool) {
         let r = check(State(state.clone()), headers).await;
-        (r.status(), r.headers().contains_key(header::WWW_AUTHENTICATE))
+        (
+            r.status(),
+            r.headers().contains_key(header::WWW_AUTHENTICATE),
+        )
     }
 
     #[tokio::test]
@@ -119,7 +128,11 @@ mod tests {
             format!("{TENANCY_NAME}/default"),
             format!("{tenancy}/default"),
         ] {
-            assert_eq!(status(&state, basic(&user, &secret)).await.0, StatusCode::OK, "{user}");
+            assert_eq!(
+                status(&state, basic(&user, &secret)).await.0,
+                StatusCode::OK,
+                "{user}"
+            );
         }
         for (user, password) in [
             (users[0].clone(), "wrong".to_string()),
@@ -134,7 +147,10 @@ mod tests {
                 "{user}"
             );
         }
-        assert_eq!(status(&state, HeaderMap::new()).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            status(&state, HeaderMap::new()).await.0,
+            StatusCode::UNAUTHORIZED
+        );
         lock(&state.inner.store)
             .delete_token(&users[0], &t.id, None)
             .unwrap();
@@ -150,7 +166,10 @@ mod tests {
         let mut h = HeaderMap::new();
         assert_eq!(basic_credentials(&h), None);
         let enc = base64::engine::general_purpose::STANDARD.encode("t/u:p:a:ss");
-        h.insert(header::AUTHORIZATION, format!("Basic {enc}").parse().unwrap());
+        h.insert(
+            header::AUTHORIZATION,
+            format!("Basic {enc}").parse().unwrap(),
+        );
         assert_eq!(
             basic_credentials(&h),
             Some(("t/u".to_string(), "p:a:ss".to_string()))

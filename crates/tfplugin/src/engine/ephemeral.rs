@@ -9,6 +9,7 @@
 //!   is a provider bug, and the open is closed again so nothing is left behind;
 //! - a failed open returns no result, no private state and no renewal.
 
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::cty::Value;
@@ -49,7 +50,9 @@ fn changed_config(entry: &EphemeralEntry, config: &Value, result: &Value) -> Vec
         .iter()
         .filter(|a| {
             let configured = config.get(&a.name);
-            !configured.is_null() && configured.is_wholly_known() && result.get(&a.name) != configured
+            !configured.is_null()
+                && configured.is_wholly_known()
+                && result.get(&a.name) != configured
         })
         .map(|a| a.name.clone())
         .collect()
@@ -101,7 +104,12 @@ pub(crate) async fn open(
     if let Some(detail) = bug {
         diags.provider_bug("Invalid ephemeral resource result", detail);
         // Terraform will not close what it never got: close it now, even when stopping.
-        let close = close(entry, out.private, crate::framework::StopSource::new().ctx()).await;
+        let close = close(
+            entry,
+            out.private,
+            crate::framework::StopSource::new().ctx(),
+        )
+        .await;
         diags.extend(close);
         return None;
     }
@@ -141,6 +149,55 @@ pub(crate) async fn renew(
 
 pub(crate) async fn close(entry: &EphemeralEntry, private: PrivateState, ctx: Ctx) -> Diagnostics {
     entry.imp.close(CloseRequest { private, ctx }).await
+}
+
+/// The instances this provider process opened and Terraform has not closed yet, by type name
+/// and the private bytes Terraform holds (renew replaces them, close removes them).
+///
+/// An ephemeral instance lives within one walk, and a walk's provider process is shut down at
+/// its end, so whatever is still open at shutdown will never be closed by Terraform: Terraform
+/// 1.15 skips the close of an instance whose consumer failed (a failed provisioner, for
+/// instance). The server closes those at shutdown.
+#[derive(Default)]
+pub(crate) struct Outstanding {
+    open: Mutex<Vec<(String, Vec<u8>)>>,
+}
+
+impl Outstanding {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, Vec<u8>)>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn opened(&self, type_name: &str, private: Vec<u8>) {
+        self.lock().push((type_name.to_string(), private));
+    }
+
+    /// Forgets one instance of `type_name` with these private bytes; false when none was open.
+    pub fn closed(&self, type_name: &str, private: &[u8]) -> bool {
+        let mut open = self.lock();
+        match open
+            .iter()
+            .position(|(t, p)| t == type_name && p.as_slice() == private)
+        {
+            Some(i) => {
+                open.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Renew replaced the private bytes of an instance.
+    pub fn renewed(&self, type_name: &str, old: &[u8], new: Vec<u8>) {
+        if self.closed(type_name, old) {
+            self.opened(type_name, new);
+        }
+    }
+
+    /// Takes every instance still open.
+    pub fn take(&self) -> Vec<(String, Vec<u8>)> {
+        std::mem::take(&mut *self.lock())
+    }
 }
 
 #[cfg(test)]
@@ -303,7 +360,11 @@ mod tests {
         assert_eq!(f.opens.load(Ordering::SeqCst), 0, "nothing is created");
         assert_eq!(out.result.get("secret"), &Value::Unknown);
         assert_eq!(out.result.get("id"), &Value::Unknown);
-        assert_eq!(out.result.get("label"), &Value::Null, "optional stays as set");
+        assert_eq!(
+            out.result.get("label"),
+            &Value::Null,
+            "optional stays as set"
+        );
         assert!(out.private.is_empty() && out.renew_at.is_none());
     }
 
@@ -338,7 +399,10 @@ mod tests {
             Some(SystemTime::UNIX_EPOCH + Duration::from_secs(120))
         );
         assert!(close(&entry, r.private, s_ctx()).await.is_empty());
-        assert_eq!(f.closed.lock().unwrap()[0].get("renewed"), Some(&serde_json::json!(true)));
+        assert_eq!(
+            f.closed.lock().unwrap()[0].get("renewed"),
+            Some(&serde_json::json!(true))
+        );
     }
 
     #[tokio::test]
@@ -362,6 +426,28 @@ mod tests {
 
     fn s_ctx() -> Ctx {
         StopSource::new().ctx()
+    }
+
+    #[test]
+    fn outstanding_instances_follow_open_renew_and_close() {
+        let o = Outstanding::default();
+        o.opened("a", b"1".to_vec());
+        o.opened("a", b"2".to_vec());
+        o.opened("b", b"1".to_vec());
+        o.renewed("a", b"1", b"1b".to_vec());
+        assert!(o.closed("a", b"2"));
+        assert!(!o.closed("a", b"2"), "closed once");
+        o.renewed("a", b"9", b"x".to_vec());
+        let mut left = o.take();
+        left.sort();
+        assert_eq!(
+            left,
+            vec![
+                ("a".to_string(), b"1b".to_vec()),
+                ("b".to_string(), b"1".to_vec())
+            ]
+        );
+        assert!(o.take().is_empty());
     }
 
     struct Prov(Vec<Arc<dyn EphemeralResource>>);
@@ -399,6 +485,8 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.kind, "ephemeral resource");
-        assert!(err.to_string().contains("more than one ephemeral resource named \"example_plain\""));
+        assert!(err
+            .to_string()
+            .contains("more than one ephemeral resource named \"example_plain\""));
     }
 }

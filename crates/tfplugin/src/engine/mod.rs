@@ -16,7 +16,9 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub(crate) use ephemeral::{close as close_ephemeral, open as open_ephemeral, renew as renew_ephemeral};
+pub(crate) use ephemeral::{
+    close as close_ephemeral, open as open_ephemeral, renew as renew_ephemeral, Outstanding,
+};
 pub(crate) use list::{pump, ListEvent};
 pub(crate) use resource::{
     apply, import, plan, read as read_resource, upgrade_state, ImportTarget,

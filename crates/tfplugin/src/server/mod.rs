@@ -20,7 +20,7 @@ use crate::convert::{decode_dynamic, encode_dynamic};
 use crate::cty::{Type, Value};
 use crate::diag::Diagnostics;
 pub use crate::engine::RegistrationError;
-use crate::engine::Registry;
+use crate::engine::{Outstanding, Registry};
 use crate::framework::{Ctx, Provider, StopSource};
 use crate::proto::tfplugin6 as pb;
 use crate::schema::Schema;
@@ -35,6 +35,8 @@ struct Inner<P: Provider> {
     provider_schema: Schema,
     registry: Registry,
     stop: StopSource,
+    /// Ephemeral instances opened and not closed yet.
+    outstanding: Outstanding,
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -48,6 +50,7 @@ impl<P: Provider> ProviderService<P> {
                 provider,
                 registry,
                 stop: StopSource::new(),
+                outstanding: Outstanding::default(),
             }),
         })
     }
@@ -58,6 +61,16 @@ impl<P: Provider> ProviderService<P> {
     /// When two registrations share a type name.
     pub fn new(provider: P) -> Self {
         Self::try_new(provider).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl<P: Provider> ProviderService<P> {
+    /// What to run when the process is shut down: closes the ephemeral instances Terraform
+    /// opened and never closed (it skips the close of an instance whose consumer failed, and
+    /// nothing closes them once the process is gone).
+    pub fn on_shutdown(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let inner = self.inner.clone();
+        async move { ephemeral::close_outstanding(&inner).await }
     }
 }
 
@@ -303,10 +316,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 pub fn provider_server<P: Provider>(
     provider: P,
 ) -> Result<pb::provider_server::ProviderServer<ProviderService<P>>, RegistrationError> {
+    Ok(wrap(ProviderService::try_new(provider)?))
+}
+
+/// The service with the message limits Terraform needs.
+pub(crate) fn wrap<P: Provider>(
+    service: ProviderService<P>,
+) -> pb::provider_server::ProviderServer<ProviderService<P>> {
     const MAX: usize = 256 << 20;
-    Ok(
-        pb::provider_server::ProviderServer::new(ProviderService::try_new(provider)?)
-            .max_decoding_message_size(MAX)
-            .max_encoding_message_size(MAX),
-    )
+    pb::provider_server::ProviderServer::new(service)
+        .max_decoding_message_size(MAX)
+        .max_encoding_message_size(MAX)
 }
