@@ -381,3 +381,64 @@ async fn example_ephemeral_resource_logs_in_with_curl_and_leaves_nothing() {
     );
     assert_eq!(live_tokens(&env), 0, "closed after a failed apply too");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn a_long_run_renews_the_lease_and_a_slow_activation_is_waited_for() {
+    // New tokens stay CREATING (and fail the registry login) for 1.5 s.
+    let env = env_or_skip!(Env::start(oci_identity_mock::MockOptions {
+        users: 1,
+        activation_ms: 1500,
+        ..Default::default()
+    }));
+    env.write("login.py", LOGIN_PY);
+    env.config(&format!(
+        "ephemeral \"oci_identity_auth_token\" \"t\" {{\n  user_id = \"{}\"\n  lease   = \"2s\"\n}}\n{}",
+        env.user(0),
+        login_resource(
+            &env,
+            "slow",
+            "ephemeral.oci_identity_auth_token.t.token",
+            " && sleep 4 && python3 login.py"
+        )
+    ));
+    env.apply().await.ok();
+    let seen = logins(&env.work().join("logins.jsonl"));
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.iter().all(|l| l["status"] == 200),
+        "usable as soon as open returns, and still after 4 s: {seen:?}"
+    );
+    assert!(
+        op_count(&env, "UpdateAuthToken") >= 1,
+        "the 2 s lease was renewed during the 4 s provisioner: {}",
+        env.stats()
+    );
+    assert_eq!(live_tokens(&env), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn bad_arguments_are_reported_with_their_paths_before_any_api_call() {
+    let env = env_or_skip!(Env::with_users(1));
+    env.config(&format!(
+        "ephemeral \"oci_identity_auth_token\" \"t\" {{\n  user_id = \"{}\"\n  lease   = \"soon\"\n}}\n",
+        env.user(0)
+    ));
+    let out = env.tf(&["validate", "-no-color"]).await;
+    out.failed_with("\"soon\" is not a duration");
+    assert!(out.all().contains("lease"), "{}", out.all());
+    env.config(
+        "ephemeral \"oci_identity_auth_token\" \"t\" {\n  user_id = \"me\"\n  lease   = \"0s\"\n}\n",
+    );
+    let out = env.plan().await;
+    out.failed_with("is not an OCID");
+    out.failed_with("at least 1s");
+    assert_eq!(env.api_calls(), 0);
+}
