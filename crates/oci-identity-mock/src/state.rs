@@ -133,6 +133,10 @@ pub(crate) struct TokenRec {
     pub time_created: DateTime<Utc>,
     pub etag: String,
     pub lifecycle_state: String,
+    /// base64(SHA-256(secret)), for the registry-login check (`apis::registry`); absent in
+    /// state written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_sha256: Option<String>,
 }
 
 /// A create remembered for `opc-retry-token` replays. Its body holds the secret: Debug
@@ -396,6 +400,7 @@ impl Store {
             if limit > 0 && held >= limit {
                 return Err(StoreError::LimitExceeded(limit));
             }
+            let secret = ids::token_secret();
             let token = TokenRec {
                 id: ids::ocid("credential"),
                 user_id: user_id.to_string(),
@@ -403,8 +408,8 @@ impl Store {
                 time_created,
                 etag: ids::hex_lower(32),
                 lifecycle_state: "ACTIVE".into(),
+                secret_sha256: Some(crate::auth::body_sha256_b64(secret.as_bytes())),
             };
-            let secret = ids::token_secret();
             data.tokens.push(token.clone());
             if let Some(remember) = remember {
                 let rec = remember(&token, &secret);
@@ -453,6 +458,30 @@ impl Store {
             }
         }
         Ok(idx)
+    }
+
+    /// The user a registry login names: a user OCID, or `<tenancy>/<user name>` with the
+    /// tenancy OCID or `tenancy_name` (user names are the key-file stems: `default`, `user1`…).
+    pub(crate) fn login_user(&self, username: &str, tenancy_name: &str) -> Option<&str> {
+        let user = match username.split_once('/') {
+            None => self.data.users.iter().find(|u| u.ocid == username)?,
+            Some((tenancy, name))
+                if tenancy == tenancy_name || tenancy == self.data.tenancy_ocid =>
+            {
+                self.data.users.iter().find(|u| u.name == name)?
+            }
+            Some(_) => return None,
+        };
+        Some(&user.ocid)
+    }
+
+    /// The token of `user_id` whose secret is `secret`.
+    pub(crate) fn token_by_secret(&self, user_id: &str, secret: &str) -> Option<&TokenRec> {
+        let hash = crate::auth::body_sha256_b64(secret.as_bytes());
+        self.data
+            .tokens
+            .iter()
+            .find(|t| t.user_id == user_id && t.secret_sha256.as_deref() == Some(hash.as_str()))
     }
 
     pub(crate) fn update_token(

@@ -55,7 +55,7 @@ impl ListResource for AuthTokenList {
                 .description("Lists the auth tokens of a user, for `terraform query` and bulk import.")
                 .attribute(Attribute::string("user_id").required().validator(ocid_validator("user")).description("OCID of the user whose tokens to list."))
                 .attribute(Attribute::string("state").optional().description("Only tokens in this lifecycle state, e.g. `ACTIVE`."))
-                .attribute(Attribute::string("description_regex").optional().description("Only tokens whose description matches this regular expression (unanchored).")),
+                .attribute(Attribute::string("description_regex").optional().description("Only tokens whose description matches this regular expression (unanchored). Tokens of the `oci_identity_auth_token` ephemeral resource end their description with the lease marker `[tf-ephemeral lease=<RFC 3339 UTC time>]`: `\\[tf-ephemeral lease=` lists them, for example to find the leftovers of killed runs.")),
         )
     }
 

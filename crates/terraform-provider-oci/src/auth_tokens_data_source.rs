@@ -40,7 +40,7 @@ fn schema() -> Schema {
             .attribute(
                 Attribute::new("tokens", Type::list(model::item_type()))
                     .computed()
-                    .description("The tokens that pass every filter: `id`, `user_id`, `description`, `state`, `inactive_state`, `time_created`, `time_expires`, and `token` (always null here)."),
+                    .description("The tokens that pass every filter: `id`, `user_id`, `description`, `state`, `inactive_state`, `time_created`, `time_expires`, and `token` (always null here). A description ending in `[tf-ephemeral lease=<RFC 3339 UTC time>]` marks a token of the `oci_identity_auth_token` ephemeral resource (filter with `regex = true` on `\\[tf-ephemeral lease=` to find the leftovers of killed runs)."),
             )
             .block(NestedBlock::new(
                 "filter",

@@ -1,6 +1,8 @@
-//! The `oci` provider: its configuration, resources, data sources and list resources.
+//! The `oci` provider: its configuration, resources, data sources, list resources and
+//! ephemeral resources.
 
 mod auth_token;
+mod auth_token_ephemeral;
 mod auth_token_list;
 mod auth_tokens_data_source;
 mod common;
@@ -17,7 +19,7 @@ use tfplugin::cty::Type;
 use tfplugin::cty::{AttributePath, Value};
 use tfplugin::diag::Diagnostics;
 use tfplugin::framework::{
-    async_trait, ConfigureRequest, DataSource, ListResource, Provider, Resource,
+    async_trait, ConfigureRequest, DataSource, EphemeralResource, ListResource, Provider, Resource,
 };
 use tfplugin::schema::{Attribute, Block, Schema, Validator};
 
@@ -249,6 +251,12 @@ impl Provider for OciProvider {
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
         vec![Arc::new(auth_token_list::AuthTokenList::new(
+            self.data.clone(),
+        ))]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        vec![Arc::new(auth_token_ephemeral::AuthTokenEphemeral::new(
             self.data.clone(),
         ))]
     }

@@ -18,6 +18,7 @@ fn pages() -> Vec<(&'static str, String)> {
     let resource = p.resources().into_iter().next().unwrap().schema();
     let data_source = p.data_sources().into_iter().next().unwrap().schema();
     let list = p.list_resources().into_iter().next().unwrap().schema();
+    let ephemeral = p.ephemeral_resources().into_iter().next().unwrap().schema();
     let provider = p.schema();
 
     let index = format!(
@@ -50,11 +51,19 @@ fn pages() -> Vec<(&'static str, String)> {
         example("list-resources/oci_identity_auth_token/list-resource.tfquery.hcl"),
         schema_markdown(&list.block)
     );
+    let ephemeral_page = format!(
+        "{}# oci_identity_auth_token (Ephemeral Resource)\n\n{}\n\nRequires Terraform 1.10 or later. The result is available to provider blocks, provisioners, write-only arguments, locals and `ephemeral = true` outputs and variables, never to ordinary resource arguments.\n\n~> **Two tokens per apply.** Terraform opens an ephemeral resource in every walk that needs it: `terraform apply` without a saved plan creates and deletes two short-lived tokens (one in the plan walk, one in the apply walk), `terraform plan` (speculative plans included) one, and `terraform apply PLANFILE` one. Each needs a free slot of the user's two, as do concurrent runs for the same user. Point it at a user whose slots are not held by long-lived tokens.\n\n~> **Only for the run.** The token is deleted when the run no longer needs it, so it does not fit a credential that must outlive the run (a Kubernetes image pull secret, a secret stored in a vault, a `docker login` on another machine): use the [`oci_identity_auth_token` resource](../resources/identity_auth_token.md) for those, and the `rotate-auth-token` module in `examples/modules/` to rotate it.\n\n## Leases: no leftovers\n\nEvery token it creates ends its description with a lease marker, `[tf-ephemeral lease=<RFC 3339 UTC time>]`, `lease` (default `1h`) after the open; while the run still uses the token, the provider renews the lease shortly before it ends. When the run is done the token is deleted: by Terraform's close, or, when Terraform skips the close (it does so when a consumer of the value failed, for example a failed provisioner), by the provider when Terraform shuts it down. A failed deletion is a warning naming the token. When Terraform is killed, the token stays until its lease ends; the next open for the same user deletes every token whose lease has passed, and never touches tokens without the marker or with a lease still running. To find leftovers, list the user's tokens with `terraform query` (`description_regex = \"\\\\[tf-ephemeral lease=\"`) or the `oci_identity_auth_tokens` data source.\n\nWhen the user already holds two tokens that it may not delete, the open fails with a diagnostic listing them (id, description, creation time, and whether they are managed elsewhere or leased by another run) and creates or deletes nothing. If anything fails after the token was created (for example the wait for it to become `ACTIVE`), the open deletes it again.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("oci_identity_auth_token Ephemeral Resource - oci", "A short-lived OCI IAM auth token for one Terraform run, never stored in plan or state."),
+        ephemeral.block.description,
+        example("ephemeral-resources/oci_identity_auth_token/ephemeral-resource.tf"),
+        schema_markdown(&ephemeral.block)
+    );
     vec![
         ("index.md", index),
         ("resources/identity_auth_token.md", resource_page),
         ("data-sources/identity_auth_tokens.md", data_source_page),
         ("list-resources/identity_auth_token.md", list_page),
+        ("ephemeral-resources/identity_auth_token.md", ephemeral_page),
     ]
 }
 
@@ -96,6 +105,11 @@ fn every_attribute_is_described() {
         p.list_resources()
             .iter()
             .map(|l| (format!("list {}", l.type_name()), l.schema().block)),
+    );
+    blocks.extend(
+        p.ephemeral_resources()
+            .iter()
+            .map(|e| (format!("ephemeral {}", e.type_name()), e.schema().block)),
     );
     while let Some((name, block)) = blocks.pop() {
         for a in &block.attributes {

@@ -1,5 +1,6 @@
-//! The provider-facing core: `Provider`, `Resource`, `DataSource` and `ListResource` traits in
-//! the spirit of terraform-plugin-framework, and the plan rules every resource gets for free
+//! The provider-facing core: `Provider`, `Resource`, `DataSource`, `ListResource` and
+//! `EphemeralResource` traits in the spirit of terraform-plugin-framework, and the plan rules
+//! every resource gets for free
 //! (the engine is in [`plan`](crate::plan), the core validation in
 //! [`validate`](crate::validate); both are re-exported here).
 //!
@@ -287,6 +288,69 @@ pub trait ListResource: Send + Sync + 'static {
     async fn list(&self, req: ListRequest, out: ListSink);
 }
 
+pub struct OpenRequest {
+    /// The configuration, wholly known (Terraform does not open with unknown values).
+    pub config: Value,
+    pub ctx: Ctx,
+}
+
+/// What an open produced. On error (`diagnostics` has errors) Terraform keeps nothing and
+/// never calls close: an open that fails must undo what it did.
+#[derive(Default)]
+pub struct OpenResponse {
+    /// The result: the configuration with the computed attributes filled in. It must be
+    /// wholly known, and configured values must be returned as they were.
+    pub result: Value,
+    /// What renew and close need: Terraform holds it in memory only (never in a plan or
+    /// state) and hands it to them.
+    pub private: PrivateState,
+    /// When Terraform should call renew, if the value is still in use then.
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct RenewRequest {
+    /// The latest private state (from open or the previous renew).
+    pub private: PrivateState,
+    pub ctx: Ctx,
+}
+
+#[derive(Default)]
+pub struct RenewResponse {
+    /// New private state; `None` keeps the request's.
+    pub private: Option<PrivateState>,
+    /// When to renew next; `None` stops renewing.
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct CloseRequest {
+    /// The latest private state: close gets neither the configuration nor the result.
+    pub private: PrivateState,
+    pub ctx: Ctx,
+}
+
+/// An ephemeral resource (Terraform 1.10+): a value that exists for one Terraform run, opened
+/// when the run needs it (in the plan walk and again in the apply walk), renewed while in use
+/// when `renew_at` comes due, and closed when nothing needs it any more. Its result never goes
+/// into a plan or state. Nothing closes it when Terraform is killed.
+#[async_trait]
+pub trait EphemeralResource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    /// Checks beyond the per-attribute validators. Values may be unknown.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn open(&self, req: OpenRequest) -> OpenResponse;
+    /// The default keeps the private state and stops renewing.
+    async fn renew(&self, _req: RenewRequest) -> RenewResponse {
+        RenewResponse::default()
+    }
+    /// The default does nothing.
+    async fn close(&self, _req: CloseRequest) -> Diagnostics {
+        Diagnostics::new()
+    }
+}
+
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// The provider's local name, e.g. `example`.
@@ -297,6 +361,9 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
         Vec::new()
     }
 }

@@ -3,7 +3,8 @@
 //! Terraform providers in Rust: a counterpart of HashiCorp's
 //! [terraform-plugin-framework](https://developer.hashicorp.com/terraform/plugin/framework)
 //! and terraform-plugin-go. It speaks plugin protocol 6 (Terraform 1.0 and later, with
-//! resource identity for 1.12+ and list resources for `terraform query` in 1.14+), performs
+//! ephemeral resources for 1.10+, resource identity for 1.12+ and list resources for
+//! `terraform query` in 1.14+), performs
 //! go-plugin's handshake with automatic mTLS, and gives providers traits to implement instead
 //! of protocol messages. Nothing in it knows about any one provider: names (program, provider
 //! address, log targets) are passed in.
@@ -12,7 +13,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`framework`] | what a provider implements: [`Provider`](framework::Provider), [`Resource`](framework::Resource), [`DataSource`](framework::DataSource), [`ListResource`](framework::ListResource), their request/response structs, [`Ctx`](framework::Ctx) (cancellation), [`PrivateState`](framework::PrivateState), [`RawState`](framework::RawState); the plan rules every resource gets |
+//! | [`framework`] | what a provider implements: [`Provider`](framework::Provider), [`Resource`](framework::Resource), [`DataSource`](framework::DataSource), [`ListResource`](framework::ListResource), [`EphemeralResource`](framework::EphemeralResource), their request/response structs, [`Ctx`](framework::Ctx) (cancellation), [`PrivateState`](framework::PrivateState), [`RawState`](framework::RawState); the plan rules every resource gets |
 //! | [`schema`] | declarative schemas: attributes, nested blocks, validators, identity schemas |
 //! | [`cty`] | Terraform's values and types (null, unknown, exact numbers) with the msgpack and JSON codecs |
 //! | [`model`] | typed structs converted to and from cty objects ([`cty_object!`]) |
@@ -25,7 +26,7 @@
 //! | [`convert`], [`proto`] | protocol messages (generated from the tfplugin6 and go-plugin protos) and the conversions to them |
 //!
 //! The framework logic behind the RPCs (plan and apply orchestration, import by identity, state
-//! upgrade, the list pump) works on plain values in a private module and is reached through
+//! upgrade, the list pump, ephemeral open/renew/close) works on plain values in a private module and is reached through
 //! [`server`].
 //!
 //! ## Stability

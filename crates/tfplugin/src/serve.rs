@@ -16,7 +16,7 @@ use super::framework::Provider;
 use super::handshake::{self, Listener};
 use super::proto::plugin as gp;
 use super::routes::GrpcRoutes;
-use super::server::{provider_server, RegistrationError};
+use super::server::{wrap, ProviderService, RegistrationError};
 use super::tls;
 
 pub struct ServeOptions {
@@ -188,7 +188,9 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
     } else {
         handshake::negotiate_version(env("PLUGIN_PROTOCOL_VERSIONS").as_deref())?
     };
-    let provider_service = provider_server(provider)?;
+    let service = ProviderService::try_new(provider)?;
+    let on_shutdown = service.on_shutdown();
+    let provider_service = wrap(service);
     let listener = Arc::new(handshake::listen(env).map_err(ServeError::Listen)?);
 
     let client_cert = env("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty() && !opts.debug);
@@ -249,6 +251,14 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
             .await
     });
     stop_signal.await;
+    // Ephemeral instances Terraform never closed would outlive the run: close them, within
+    // Terraform's 2 s kill timeout.
+    if tokio::time::timeout(Duration::from_millis(1200), on_shutdown)
+        .await
+        .is_err()
+    {
+        tracing::warn!("closing ephemeral resources at shutdown timed out");
+    }
     stdio_closed.notify_waiters();
     let _ = done_tx.send(());
     // Give in-flight responses (such as the Shutdown reply) a moment, but never make

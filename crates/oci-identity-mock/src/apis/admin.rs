@@ -1,5 +1,6 @@
 //! The unsigned admin API of the mock: `GET /_mock/stats`, `GET|POST /_mock/faults`,
-//! `POST /_mock/reset-stats`. Not counted, delayed or faulted; OCI error bodies.
+//! `POST /_mock/reset-stats`, and the registry-login check of [`super::registry`] mounted
+//! beside them. Not counted, delayed or faulted; OCI error bodies.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
@@ -20,6 +21,7 @@ pub(crate) fn router(state: &MockState) -> Router {
         .unsigned(Method::POST, "/_mock/faults", configure_faults)
         .unsigned(Method::POST, "/_mock/reset-stats", reset_stats)
         .into_router()
+        .merge(super::registry::router(state))
 }
 
 async fn stats(State(state): State<MockState>) -> Response {

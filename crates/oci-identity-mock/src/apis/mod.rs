@@ -3,10 +3,12 @@
 //!
 //! - [`identity`]: the classic Identity API (`/20160918/users/{userId}/authTokens[/{id}]`),
 //!   signed, OCI error bodies;
-//! - [`admin`]: the unsigned `/_mock/*` endpoints (stats, faults, reset-stats).
+//! - [`admin`]: the unsigned `/_mock/*` endpoints (stats, faults, reset-stats);
+//! - [`registry`]: `GET /_mock/registry/v2/`, an OCIR-like login check with an auth token.
 
 pub mod admin;
 pub mod identity;
+pub mod registry;
 
 use std::sync::Arc;
 

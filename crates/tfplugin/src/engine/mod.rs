@@ -1,11 +1,13 @@
 //! The framework logic behind the RPCs, on plain values: the registry of resources, data
-//! sources and list resources; validation; plan, apply, read, import and state upgrade of
-//! managed resources; data source reads; the list pump.
+//! sources, list resources and ephemeral resources; validation; plan, apply, read, import and
+//! state upgrade of managed resources; data source reads; the list pump; open, renew and close
+//! of ephemeral resources.
 //!
 //! Everything here takes and returns cty [`Value`]s, [`Schema`]s, [`Diagnostics`] and
 //! [`PrivateState`](crate::framework::PrivateState); the protocol translation in
 //! [`server`](crate::server) decodes requests, calls it and encodes the answers.
 
+mod ephemeral;
 mod list;
 mod resource;
 #[cfg(test)]
@@ -14,6 +16,9 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub(crate) use ephemeral::{
+    close as close_ephemeral, open as open_ephemeral, renew as renew_ephemeral, Outstanding,
+};
 pub(crate) use list::{pump, ListEvent};
 pub(crate) use resource::{
     apply, import, plan, read as read_resource, upgrade_state, ImportTarget,
@@ -21,14 +26,16 @@ pub(crate) use resource::{
 
 use crate::cty::{self, Value};
 use crate::diag::Diagnostics;
-use crate::framework::{self, Ctx, DataReadRequest, DataSource, ListResource, Provider, Resource};
+use crate::framework::{
+    self, Ctx, DataReadRequest, DataSource, EphemeralResource, ListResource, Provider, Resource,
+};
 use crate::schema::{IdentitySchema, Schema};
 
 /// Two registrations with one type name: the provider is built wrongly.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the provider registers more than one {kind} named {type_name:?}; each type name must be registered once")]
 pub struct RegistrationError {
-    /// `resource`, `data source` or `list resource`.
+    /// `resource`, `data source`, `list resource` or `ephemeral resource`.
     pub kind: &'static str,
     pub type_name: String,
 }
@@ -73,11 +80,27 @@ pub(crate) struct ListEntry {
     pub schema: Schema,
 }
 
+#[derive(Clone)]
+pub(crate) struct EphemeralEntry {
+    pub imp: Arc<dyn EphemeralResource>,
+    pub schema: Schema,
+}
+
+impl EphemeralEntry {
+    pub fn new(imp: Arc<dyn EphemeralResource>) -> Self {
+        EphemeralEntry {
+            schema: imp.schema(),
+            imp,
+        }
+    }
+}
+
 /// Everything a provider registers, by type name.
 pub(crate) struct Registry {
     pub resources: BTreeMap<&'static str, ResourceEntry>,
     pub data_sources: BTreeMap<&'static str, DataSourceEntry>,
     pub list_resources: BTreeMap<&'static str, ListEntry>,
+    pub ephemeral_resources: BTreeMap<&'static str, EphemeralEntry>,
 }
 
 fn by_name<T>(
@@ -126,7 +149,29 @@ impl Registry {
                     (l.type_name(), entry)
                 }),
             )?,
+            ephemeral_resources: by_name(
+                "ephemeral resource",
+                provider
+                    .ephemeral_resources()
+                    .into_iter()
+                    .map(|e| (e.type_name(), EphemeralEntry::new(e))),
+            )?,
         })
+    }
+
+    pub fn ephemeral_resource(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&EphemeralEntry> {
+        let r = self.ephemeral_resources.get(type_name);
+        if r.is_none() {
+            diags.error(
+                "Unknown ephemeral resource type",
+                format!("The provider has no ephemeral resource type {type_name:?}."),
+            );
+        }
+        r
     }
 
     pub fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&ResourceEntry> {

@@ -4,6 +4,7 @@
 //! kept for broken frames.
 
 mod data;
+mod ephemeral;
 mod identity;
 mod list;
 mod provider;
@@ -19,7 +20,7 @@ use crate::convert::{decode_dynamic, encode_dynamic};
 use crate::cty::{Type, Value};
 use crate::diag::Diagnostics;
 pub use crate::engine::RegistrationError;
-use crate::engine::Registry;
+use crate::engine::{Outstanding, Registry};
 use crate::framework::{Ctx, Provider, StopSource};
 use crate::proto::tfplugin6 as pb;
 use crate::schema::Schema;
@@ -34,11 +35,13 @@ struct Inner<P: Provider> {
     provider_schema: Schema,
     registry: Registry,
     stop: StopSource,
+    /// Ephemeral instances opened and not closed yet.
+    outstanding: Outstanding,
 }
 
 impl<P: Provider> ProviderService<P> {
-    /// The service for `provider`. Fails when two resources, data sources or list resources
-    /// share a type name.
+    /// The service for `provider`. Fails when two resources, data sources, list resources or
+    /// ephemeral resources share a type name.
     pub fn try_new(provider: P) -> Result<Self, RegistrationError> {
         let registry = Registry::new(&provider)?;
         Ok(ProviderService {
@@ -47,6 +50,7 @@ impl<P: Provider> ProviderService<P> {
                 provider,
                 registry,
                 stop: StopSource::new(),
+                outstanding: Outstanding::default(),
             }),
         })
     }
@@ -57,6 +61,16 @@ impl<P: Provider> ProviderService<P> {
     /// When two registrations share a type name.
     pub fn new(provider: P) -> Self {
         Self::try_new(provider).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl<P: Provider> ProviderService<P> {
+    /// What to run when the process is shut down: closes the ephemeral instances Terraform
+    /// opened and never closed (it skips the close of an instance whose consumer failed, and
+    /// nothing closes them once the process is gone).
+    pub fn on_shutdown(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let inner = self.inner.clone();
+        async move { ephemeral::close_outstanding(&inner).await }
     }
 }
 
@@ -249,6 +263,43 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         ))
     }
 
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Answer<pb::validate_ephemeral_resource_config::Response> {
+        Ok(Response::new(ephemeral::validate_config(
+            &self.inner,
+            req.into_inner(),
+        )))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Answer<pb::open_ephemeral_resource::Response> {
+        Ok(Response::new(
+            ephemeral::open(&self.inner, req.into_inner()).await,
+        ))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Answer<pb::renew_ephemeral_resource::Response> {
+        Ok(Response::new(
+            ephemeral::renew(&self.inner, req.into_inner()).await,
+        ))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Answer<pb::close_ephemeral_resource::Response> {
+        Ok(Response::new(
+            ephemeral::close(&self.inner, req.into_inner()).await,
+        ))
+    }
+
     async fn list_resource(
         &self,
         req: Request<pb::list_resource::Request>,
@@ -265,10 +316,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 pub fn provider_server<P: Provider>(
     provider: P,
 ) -> Result<pb::provider_server::ProviderServer<ProviderService<P>>, RegistrationError> {
+    Ok(wrap(ProviderService::try_new(provider)?))
+}
+
+/// The service with the message limits Terraform needs.
+pub(crate) fn wrap<P: Provider>(
+    service: ProviderService<P>,
+) -> pb::provider_server::ProviderServer<ProviderService<P>> {
     const MAX: usize = 256 << 20;
-    Ok(
-        pb::provider_server::ProviderServer::new(ProviderService::try_new(provider)?)
-            .max_decoding_message_size(MAX)
-            .max_encoding_message_size(MAX),
-    )
+    pb::provider_server::ProviderServer::new(service)
+        .max_decoding_message_size(MAX)
+        .max_encoding_message_size(MAX)
 }

@@ -40,6 +40,13 @@ pub(super) fn get_metadata<P: Provider>(i: &Inner<P>) -> pb::get_metadata::Respo
                 type_name: t.to_string(),
             })
             .collect(),
+        ephemeral_resources: r
+            .ephemeral_resources
+            .keys()
+            .map(|t| pb::get_metadata::EphemeralMetadata {
+                type_name: t.to_string(),
+            })
+            .collect(),
         ..Default::default()
     }
 }
@@ -60,6 +67,11 @@ pub(super) fn get_provider_schema<P: Provider>(i: &Inner<P>) -> pb::get_provider
             .collect(),
         list_resource_schemas: r
             .list_resources
+            .iter()
+            .map(|(k, e)| (k.to_string(), schema_to_proto(&e.schema)))
+            .collect(),
+        ephemeral_resource_schemas: r
+            .ephemeral_resources
             .iter()
             .map(|(k, e)| (k.to_string(), schema_to_proto(&e.schema)))
             .collect(),
