@@ -360,3 +360,60 @@ print(json.dumps({
     assert_eq!(stats["auth_failures"], 0, "{stats}");
     assert_eq!(stats["live_tokens"], 0, "{stats}");
 }
+
+#[test]
+fn binary_serves_one_listener_per_domain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mock = start_mock(
+        tmp.path(),
+        &["--domains", "3", "--users", "2"],
+        Stdio::null(),
+    );
+    let domains = mock.ready["identity_domains"].as_array().unwrap();
+    assert_eq!(domains.len(), 3);
+    let mut endpoints: Vec<&str> = domains
+        .iter()
+        .map(|d| d["idcs_endpoint"].as_str().unwrap())
+        .collect();
+    endpoints.push(&mock.endpoint);
+    endpoints.sort();
+    endpoints.dedup();
+    assert_eq!(endpoints.len(), 4, "{}", mock.ready);
+    assert_eq!(domains[0]["display_name"], "Default");
+    for d in domains {
+        assert_eq!(d["users"].as_array().unwrap().len(), 2, "{d}");
+        // An unsigned request to a domain gets a SCIM 401.
+        let host = d["idcs_endpoint"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(host).unwrap();
+        use std::io::{Read as _, Write as _};
+        write!(
+            s,
+            "GET /admin/v1/AuthTokens HTTP/1.0\r\nHost: {host}\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.0 401") || text.starts_with("HTTP/1.1 401"),
+            "{text}"
+        );
+        assert!(
+            text.contains("urn:ietf:params:scim:api:messages:2.0:Error"),
+            "{text}"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_oci-identity-mock"))
+        .args([
+            "--data-dir",
+            tmp.path().join("x").to_str().unwrap(),
+            "--domains",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--domains"));
+}
