@@ -171,20 +171,64 @@ fn official_oci_cli_manages_domain_auth_tokens() {
     assert!(stderr.contains("mutability"), "{stderr}");
 
     // a second token, made through the classic API, then list and search
-    let classic = Command::new(&bin)
-        .args(["iam", "auth-token", "create", "--user-id", &user_ocid])
-        .args(["--description", "classic"])
-        .args(["--config-file", &cli.config, "--endpoint", &mock.endpoint])
-        .env("HOME", &home)
-        .env("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .output()
-        .unwrap();
-    assert!(
-        classic.status.success(),
-        "{}",
-        String::from_utf8_lossy(&classic.stderr)
+    // The classic API through the CLI: the domains (their URLs are the SCIM endpoints) and a
+    // second token for the same user.
+    let classic_cli = |args: &[&str]| -> Value {
+        let out = Command::new(&bin)
+            .args(args)
+            .args(["--config-file", &cli.config, "--endpoint", &mock.endpoint])
+            .env("HOME", &home)
+            .env("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True")
+            .env("SUPPRESS_LABEL_WARNING", "True")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "oci {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let domains = classic_cli(&[
+        "iam",
+        "domain",
+        "list",
+        "--compartment-id",
+        &mock.tenancy_ocid,
+        "--all",
+        "--page-size",
+        "1",
+    ]);
+    let urls: Vec<&str> = domains["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [endpoint.as_str(), domain(&mock, 1).0.as_str()],
+        "{domains}"
     );
+    assert_eq!(domains["data"][0]["display-name"], "Default");
+    let d1 = mock.ready["identity_domains"][1]["domain_ocid"]
+        .as_str()
+        .unwrap();
+    let got = classic_cli(&["iam", "domain", "get", "--domain-id", d1]);
+    assert_eq!(got["data"]["type"], "SECONDARY");
+    assert_eq!(got["data"]["lifecycle-state"], "ACTIVE");
+    let classic = classic_cli(&[
+        "iam",
+        "auth-token",
+        "create",
+        "--user-id",
+        &user_ocid,
+        "--description",
+        "classic",
+    ]);
+    assert_eq!(classic["data"]["user-id"], user_ocid.as_str());
     let filter = format!(r#"user.value eq "{user_id}""#);
     let listed = cli.json(&["auth-tokens", "list", "--filter", &filter]);
     let l = &listed["data"];
