@@ -9,6 +9,8 @@ mod domains_auth_token_data_source;
 mod domains_model;
 mod domains_my_auth_token;
 mod domains_my_auth_token_data_source;
+mod identity_domain_data_source;
+mod identity_domains_data_source;
 mod list_cache;
 mod model;
 
@@ -279,6 +281,12 @@ impl Provider for OciProvider {
             Arc::new(domains_my_auth_token_data_source::data_source(
                 self.data.clone(),
             )),
+            Arc::new(identity_domain_data_source::IdentityDomainDataSource::new(
+                self.data.clone(),
+            )),
+            Arc::new(
+                identity_domains_data_source::IdentityDomainsDataSource::new(self.data.clone()),
+            ),
         ]
     }
 
