@@ -101,10 +101,26 @@ fn domains_pages(p: &OciProvider) -> Vec<(&'static str, String)> {
         ("resources/identity_domains_my_auth_token.md", my_page),
     ];
     for (file, name, what) in [
-        ("data-sources/identity_domains_auth_token.md", "oci_identity_domains_auth_token", "An auth token of an identity domain, by id."),
-        ("data-sources/identity_domains_my_auth_token.md", "oci_identity_domains_my_auth_token", "An auth token of the calling user in an identity domain, by id."),
-        ("data-sources/identity_domain.md", "oci_identity_domain", "An identity domain, by OCID."),
-        ("data-sources/identity_domains.md", "oci_identity_domains", "The identity domains of a compartment."),
+        (
+            "data-sources/identity_domains_auth_token.md",
+            "oci_identity_domains_auth_token",
+            "An auth token of an identity domain, by id.",
+        ),
+        (
+            "data-sources/identity_domains_my_auth_token.md",
+            "oci_identity_domains_my_auth_token",
+            "An auth token of the calling user in an identity domain, by id.",
+        ),
+        (
+            "data-sources/identity_domain.md",
+            "oci_identity_domain",
+            "An identity domain, by OCID.",
+        ),
+        (
+            "data-sources/identity_domains.md",
+            "oci_identity_domains",
+            "The identity domains of a compartment.",
+        ),
     ] {
         let schema = data_source(name);
         pages.push((
