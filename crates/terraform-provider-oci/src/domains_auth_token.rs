@@ -349,10 +349,15 @@ impl Resource for DomainsAuthTokenResource {
         );
         match req.ctx.run(call).await {
             Ok(Ok(t)) => {
-                if self.variant == Variant::My && state.user.is_null() {
-                    // Imported: my_ configurations leave `user` out (it can only be the
-                    // caller), so an imported token keeps no user block either.
-                    state.user = Blocks::Known(vec![]);
+                if state.meta.is_null() {
+                    // Imported (by ID or identity) and not read yet: fill the blocks from
+                    // the API, except a my_ token's `user`, which my_ configurations leave
+                    // out (it can only be the caller).
+                    state.tags = Blocks::Null;
+                    state.user = match self.variant {
+                        Variant::Admin => Blocks::Null,
+                        Variant::My => Blocks::Known(vec![]),
+                    };
                 }
                 state.refresh(&t);
                 ReadResponse {
