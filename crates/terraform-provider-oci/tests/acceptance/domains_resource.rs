@@ -282,6 +282,33 @@ async fn description_status_and_tags_change_in_place_with_one_patch_each() {
     assert_eq!(remote.tags.unwrap()[0].value, "other");
     assert_eq!(remote.description.as_deref(), Some("changed"));
 
+    // Removing every tag is one more PATCH.
+    let patches = calls(&env, "PatchAuthToken (SCIM)");
+    let untagged = official_example(false).replace(
+        "  tags {\n    #Required\n    key   = var.auth_token_tags_key\n    value = var.auth_token_tags_value\n  }\n",
+        "",
+    );
+    assert!(!untagged.contains("tags {"), "{untagged}");
+    env.config(&untagged);
+    let vars = example_vars(&env, steps[2]);
+    apply_with(&env, &vars).await.ok();
+    assert_eq!(calls(&env, "PatchAuthToken (SCIM)"), patches + 1);
+    assert_empty(&plan_with(&env, &vars).await);
+    let remote = domains_client(&env)
+        .get_auth_token_with(
+            endpoint(&env),
+            after["id"].as_str().unwrap(),
+            &CallOptions {
+                attribute_sets: vec!["all".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(remote.tags.unwrap_or_default().is_empty());
+    env.config(&official_example(false));
+    apply_with(&env, &vars).await.ok();
+
     // A read-option change needs no API call.
     let patches = calls(&env, "PatchAuthToken (SCIM)");
     env.config(&official_example(false).replace(
