@@ -6,6 +6,13 @@ mod auth_token_ephemeral;
 mod auth_token_list;
 mod auth_tokens_data_source;
 mod common;
+mod domains_auth_token;
+mod domains_auth_token_data_source;
+mod domains_model;
+mod domains_my_auth_token;
+mod domains_my_auth_token_data_source;
+mod identity_domain_data_source;
+mod identity_domains_data_source;
 mod list_cache;
 mod model;
 
@@ -15,6 +22,7 @@ use std::sync::{Arc, RwLock};
 use oci_client::config::{resolve, Settings};
 use oci_client::http::ClientOptions;
 use oci_client::identity::IdentityClient;
+use oci_client::identity_domains::IdentityDomainsClient;
 use tfplugin::cty::Type;
 use tfplugin::cty::{AttributePath, Value};
 use tfplugin::diag::Diagnostics;
@@ -31,6 +39,8 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/oracle/oci";
 /// What resources need once the provider is configured.
 pub struct Configured {
     pub identity: IdentityClient,
+    /// Identity Domains (SCIM); each call names its domain URL.
+    pub domains: IdentityDomainsClient,
     /// Coalesces and caches `ListAuthTokens` per user for the life of this provider process.
     pub lists: ListCache,
 }
@@ -227,9 +237,20 @@ impl Provider for OciProvider {
             user_agent: user_agent(),
             ..ClientOptions::default()
         };
+        let domains = match IdentityDomainsClient::with_options(&resolved, &options) {
+            Ok(domains) => domains,
+            Err(e) => {
+                diags.error(
+                    "Cannot create the OCI Identity Domains client",
+                    e.to_string(),
+                );
+                return diags;
+            }
+        };
         match IdentityClient::with_options(&resolved, &options) {
             Ok(identity) => self.data.set(Configured {
                 identity,
+                domains,
                 lists: ListCache::default(),
             }),
             Err(e) => diags.error("Cannot create the OCI Identity client", e.to_string()),
@@ -238,15 +259,37 @@ impl Provider for OciProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(auth_token::AuthTokenResource::new(
-            self.data.clone(),
-        ))]
+        vec![
+            Arc::new(auth_token::AuthTokenResource::new(self.data.clone())),
+            Arc::new(domains_auth_token::DomainsAuthTokenResource::new(
+                self.data.clone(),
+                domains_auth_token::Variant::Admin,
+            )),
+            Arc::new(domains_my_auth_token::resource(self.data.clone())),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(
-            auth_tokens_data_source::AuthTokensDataSource::new(self.data.clone()),
-        )]
+        vec![
+            Arc::new(auth_tokens_data_source::AuthTokensDataSource::new(
+                self.data.clone(),
+            )),
+            Arc::new(
+                domains_auth_token_data_source::DomainsAuthTokenDataSource::new(
+                    self.data.clone(),
+                    domains_auth_token::Variant::Admin,
+                ),
+            ),
+            Arc::new(domains_my_auth_token_data_source::data_source(
+                self.data.clone(),
+            )),
+            Arc::new(identity_domain_data_source::IdentityDomainDataSource::new(
+                self.data.clone(),
+            )),
+            Arc::new(
+                identity_domains_data_source::IdentityDomainsDataSource::new(self.data.clone()),
+            ),
+        ]
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
