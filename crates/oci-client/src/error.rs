@@ -81,6 +81,104 @@ impl ScimError {
     }
 }
 
+/// The hint for the two-tokens-per-user limit, from either API.
+pub const TOKEN_LIMIT_HINT: &str = "a user can hold at most 2 auth tokens: delete one first (or rotate: remove an old token, then create the new one)";
+
+const SCIM_FILTER_HINT: &str = "the SCIM filter is not valid (RFC 7644 section 3.4.2.2): an attribute path, an operator (eq ne co sw ew pr gt ge lt le), a double-quoted value, joined with and/or/not and parentheses, e.g. user.value eq \"<user id>\"";
+
+impl ScimError {
+    /// The service says the filter is invalid.
+    pub fn is_invalid_filter(&self) -> bool {
+        self.scim_type.as_deref() == Some("invalidFilter")
+            || self
+                .message_id
+                .as_deref()
+                .is_some_and(|m| m.to_ascii_lowercase().contains("filter"))
+    }
+
+    /// The service refuses a third token for a user.
+    pub fn is_token_limit(&self) -> bool {
+        let lower = |s: &Option<String>| s.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let id = lower(&self.message_id);
+        let detail = lower(&self.detail);
+        id.contains("limit")
+            || id.contains("maxallowed")
+            || (detail.contains("token")
+                && (detail.contains("limit")
+                    || detail.contains("maximum")
+                    || detail.contains("more than")
+                    || detail.contains("exceed")))
+    }
+}
+
+/// The position a SCIM error detail names (`position 12`, `column 12`, `index 12`,
+/// `offset 12`, `char 12`), if any.
+fn detail_position(detail: &str) -> Option<usize> {
+    let lower = detail.to_ascii_lowercase();
+    for word in ["position", "column", "index", "offset", "char"] {
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find(word) {
+            rest = &rest[at + word.len()..];
+            let tail = rest.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '.');
+            let skipped = rest.len() - tail.len();
+            let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+            if !digits.is_empty() && skipped <= 3 {
+                return digits.parse().ok();
+            }
+        }
+    }
+    None
+}
+
+/// The `filter` query parameter of a request target (`METHOD URL`), decoded.
+fn target_filter(target: &str) -> Option<String> {
+    let url = target.split_once(' ').map_or(target, |(_, u)| u);
+    let url = reqwest::Url::parse(url).ok()?;
+    let filter = url
+        .query_pairs()
+        .find(|(k, _)| k == "filter")
+        .map(|(_, v)| v.into_owned());
+    filter
+}
+
+impl OciError {
+    fn scim_hint(&self) -> Option<&'static str> {
+        let scim = self.scim.as_deref()?;
+        let status = self.status()?;
+        if scim.is_invalid_filter() {
+            return Some(SCIM_FILTER_HINT);
+        }
+        match status {
+            400 | 409 if scim.is_token_limit() => Some(TOKEN_LIMIT_HINT),
+            404 => Some(
+                "the auth token (or its user) does not exist in this identity domain: check idcs_endpoint and the id",
+            ),
+            403 => Some(
+                "the caller may not do this in the identity domain: a user manages only its own tokens unless an identity domain administrator role (or an IAM policy) allows more",
+            ),
+            _ => None,
+        }
+    }
+
+    /// For an invalid SCIM filter: the filter with a caret under the position the detail
+    /// names.
+    fn filter_pointer(&self) -> Option<String> {
+        let scim = self.scim.as_deref()?;
+        if !scim.is_invalid_filter() {
+            return None;
+        }
+        let filter = target_filter(&self.target)?;
+        let mut out = format!("Filter: {filter}");
+        if let Some(pos) = scim.detail.as_deref().and_then(detail_position) {
+            let chars = filter.chars().count();
+            // Positions may be 0- or 1-based; a caret past the end points at the end.
+            let col = pos.min(chars);
+            out.push_str(&format!("\n        {}^ (position {pos})", " ".repeat(col)));
+        }
+        Some(out)
+    }
+}
+
 impl OciError {
     pub fn new(kind: ErrorKind, operation: &'static str, target: impl Into<String>) -> Self {
         Self {
@@ -145,6 +243,9 @@ impl OciError {
 
     /// A suggestion for the common failures, if there is one.
     pub fn hint(&self) -> Option<&'static str> {
+        if let Some(hint) = self.scim_hint() {
+            return Some(hint);
+        }
         match &self.kind {
             ErrorKind::Service { status, code, .. } => match (*status, code.as_str()) {
                 (401, _) => Some(
@@ -157,9 +258,7 @@ impl OciError {
                      credentials (users may always manage their own)",
                 ),
                 (404, _) => Some("the resource was not found; check the OCIDs and the endpoint"),
-                (400, "LimitExceeded") => Some(
-                    "a user can hold at most 2 auth tokens: delete one first (or rotate: remove an old token, then create the new one)",
-                ),
+                (400, "LimitExceeded") => Some(TOKEN_LIMIT_HINT),
                 (403, "NotAllowed") => {
                     Some("IAM changes must be sent to the tenancy's home region: set region to the home region")
                 }
@@ -190,7 +289,20 @@ impl fmt::Display for OciError {
                 status,
                 code,
                 message,
-            } => write!(f, "{status}-{code}, {message}")?,
+            } => {
+                write!(f, "{status}-{code}, {message}")?;
+                if let Some(scim) = &self.scim {
+                    if let Some(t) = scim.scim_type.as_deref().filter(|t| t != code) {
+                        write!(f, "\nSCIM type: {t}")?;
+                    }
+                    if let Some(id) = scim.message_id.as_deref().filter(|m| m != code) {
+                        write!(f, "\nMessage ID: {id}")?;
+                    }
+                }
+                if let Some(pointer) = self.filter_pointer() {
+                    write!(f, "\n{pointer}")?;
+                }
+            }
             ErrorKind::Network(detail) => write!(f, "network error: {detail}")?,
             ErrorKind::Timeout => write!(f, "timed out waiting for a response")?,
             ErrorKind::Config(detail) => write!(f, "cannot send the request: {detail}")?,

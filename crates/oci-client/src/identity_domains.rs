@@ -16,13 +16,14 @@ use std::sync::Arc;
 
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Method, Url};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::ResolvedConfig;
 use crate::endpoints::{normalize_endpoint, EndpointError};
 use crate::error::{ErrorKind, OciError, ScimError};
 use crate::http::{
-    bad_error_body, ApiRequest, ClientOptions, DecodedError, HttpClient, ServiceApi,
+    bad_error_body, decode_oci_error, new_retry_token, ApiRequest, ClientOptions, DecodedError,
+    HttpClient, ServiceApi,
 };
 
 /// `/admin/v1`, SCIM error bodies.
@@ -43,7 +44,11 @@ fn decode_scim_error(status: u16, body: &[u8]) -> DecodedError {
             message: scim.detail.clone().unwrap_or_default(),
             scim: Some(scim),
         },
-        None => bad_error_body(status, "a SCIM error body"),
+        // Gateways in front of a domain may answer in the standard OCI form.
+        None => match decode_oci_error(status, body) {
+            decoded if decoded.code != "BadErrorResponse" => decoded,
+            _ => bad_error_body(status, "a SCIM error body"),
+        },
     }
 }
 
@@ -60,70 +65,134 @@ pub fn domain_url(idcs_endpoint: &str) -> Result<Url, EndpointError> {
     })
 }
 
+/// The schema URN of an auth token (`schemas` of a create body).
+pub const AUTH_TOKEN_SCHEMA: &str = "urn:ietf:params:scim:schemas:oracle:idcs:authToken";
+/// The schema URN of a SCIM PATCH body.
+pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// The key of the self-change extension object in an auth token.
+pub const SELF_CHANGE_EXTENSION: &str =
+    "urn:ietf:params:scim:schemas:oracle:idcs:extension:selfChange:User";
+
 /// A reference to the user owning a token.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimUserRef {
     /// The user's SCIM id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocid: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, rename = "$ref")]
+    #[serde(default, rename = "$ref", skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }
 
 /// SCIM resource metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimMeta {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 
-/// An Identity Domains auth token. `token` (the secret) comes back only from a create;
-/// `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// Who created or last modified a resource (`idcsCreatedBy`, `idcsLastModifiedBy`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimPrincipalRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocid: Option<String>,
+    /// `User` or `App`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, rename = "$ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// A SCIM tag (`{key, value}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScimTag {
+    pub key: String,
+    pub value: String,
+}
+
+/// The `urn:ietf:params:scim:schemas:oracle:idcs:extension:selfChange:User` extension:
+/// write-only, never returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimSelfChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_self_change: Option<bool>,
+}
+
+/// An Identity Domains auth token (also the `MyAuthTokens` shape, which lacks the secret and
+/// the self-change extension). `token` (the secret) comes back only from a create; `Debug`
+/// never shows it. It serializes as a create body: unset fields (and an empty `id`) are
+/// left out.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimAuthToken {
     #[serde(default)]
     pub schemas: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocid: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `ACTIVE` or `INACTIVE`; never returned by a default GET.
-    #[serde(default)]
+    /// `ACTIVE` or `INACTIVE`; never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ScimUserRef>,
-    #[serde(default)]
+    /// Returned only on request (`attributes=tags` or `attributeSets=request|all`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<ScimTag>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ScimMeta>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idcs_created_by: Option<ScimPrincipalRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idcs_last_modified_by: Option<ScimPrincipalRef>,
+    /// Returned only on request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idcs_prevented_operations: Option<Vec<String>>,
+    /// Returned only on request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idcs_last_upgraded_in_release: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_in_progress: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_ocid: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compartment_ocid: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenancy_ocid: Option<String>,
+    /// Write-only, never returned.
+    #[serde(
+        default,
+        rename = "urn:ietf:params:scim:schemas:oracle:idcs:extension:selfChange:User",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_change: Option<ScimSelfChange>,
 }
 
 impl fmt::Debug for ScimAuthToken {
@@ -137,12 +206,100 @@ impl fmt::Debug for ScimAuthToken {
             .field("status", &self.status)
             .field("expires_on", &self.expires_on)
             .field("user", &self.user)
+            .field("tags", &self.tags)
             .field("meta", &self.meta)
+            .field("idcs_created_by", &self.idcs_created_by)
+            .field("idcs_last_modified_by", &self.idcs_last_modified_by)
+            .field("idcs_prevented_operations", &self.idcs_prevented_operations)
+            .field(
+                "idcs_last_upgraded_in_release",
+                &self.idcs_last_upgraded_in_release,
+            )
             .field("delete_in_progress", &self.delete_in_progress)
             .field("domain_ocid", &self.domain_ocid)
             .field("compartment_ocid", &self.compartment_ocid)
             .field("tenancy_ocid", &self.tenancy_ocid)
+            .field("self_change", &self.self_change)
             .finish()
+    }
+}
+
+/// One operation of a SCIM PATCH (`PatchOp`): `op` is `add`, `remove` or `replace`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PatchOperation {
+    pub op: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+impl PatchOperation {
+    /// `replace` of `path` with `value`.
+    pub fn replace(path: &str, value: impl Into<serde_json::Value>) -> Self {
+        PatchOperation {
+            op: "replace".into(),
+            path: Some(path.into()),
+            value: Some(value.into()),
+        }
+    }
+
+    /// `remove` of `path`.
+    pub fn remove(path: &str) -> Self {
+        PatchOperation {
+            op: "remove".into(),
+            path: Some(path.into()),
+            value: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PatchBody<'a> {
+    schemas: [&'static str; 1],
+    #[serde(rename = "Operations")]
+    operations: &'a [PatchOperation],
+}
+
+/// Options every single-token call accepts: which attributes to return (SCIM
+/// `attributes`/`attributeSets`; not sent to `MyAuthTokens`, which has neither) and the
+/// `resource_type_schema_version` header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// Comma-separated attribute names, e.g. `tags,status`.
+    pub attributes: Option<String>,
+    /// `all`, `always`, `never`, `request`, `default`.
+    pub attribute_sets: Vec<String>,
+    pub resource_type_schema_version: Option<String>,
+}
+
+impl CallOptions {
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(a) = self.attributes.as_ref().filter(|a| !a.is_empty()) {
+            pairs.push(("attributes", a.clone()));
+        }
+        for set in &self.attribute_sets {
+            pairs.push(("attributeSets", set.clone()));
+        }
+        pairs
+    }
+}
+
+/// Which collection a call goes to: an administrator's `AuthTokens` or the calling user's
+/// `MyAuthTokens`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    AuthTokens,
+    MyAuthTokens,
+}
+
+impl Collection {
+    fn segment(self) -> &'static str {
+        match self {
+            Collection::AuthTokens => "AuthTokens",
+            Collection::MyAuthTokens => "MyAuthTokens",
+        }
     }
 }
 
@@ -341,32 +498,16 @@ impl IdentityDomainsClient {
         domain: &str,
         query: &ListQuery,
     ) -> Result<ScimListResponse<ScimAuthToken>, OciError> {
-        self.list_page(TokenCollection::AuthTokens, domain, query)
-            .await
+        self.list_page(Collection::AuthTokens, domain, query).await
     }
 }
 
-/// Which token collection a list reads: an administrator's view of the domain
-/// (`/AuthTokens`) or the calling user's own tokens (`/MyAuthTokens`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenCollection {
-    AuthTokens,
-    MyAuthTokens,
-}
-
-impl TokenCollection {
-    fn segment(self) -> &'static str {
+impl Collection {
+    /// The API operation of one list call on this collection, as error reports name it.
+    pub fn list_operation(self) -> &'static str {
         match self {
-            TokenCollection::AuthTokens => "AuthTokens",
-            TokenCollection::MyAuthTokens => "MyAuthTokens",
-        }
-    }
-
-    /// The API operation of one list call, as error reports name it.
-    pub fn operation(self) -> &'static str {
-        match self {
-            TokenCollection::AuthTokens => "ListAuthTokens",
-            TokenCollection::MyAuthTokens => "ListMyAuthTokens",
+            Collection::AuthTokens => "ListAuthTokens",
+            Collection::MyAuthTokens => "ListMyAuthTokens",
         }
     }
 }
@@ -430,7 +571,7 @@ enum Cursor {
 #[derive(Debug)]
 pub struct TokenPages {
     client: IdentityDomainsClient,
-    collection: TokenCollection,
+    collection: Collection,
     domain: String,
     query: ListQuery,
     cursor: Cursor,
@@ -448,7 +589,7 @@ impl TokenPages {
             Cursor::First => self.query.start_index,
             Cursor::At(i) => Some(i),
         };
-        let op = self.collection.operation();
+        let op = self.collection.list_operation();
         if self.pages >= MAX_PAGES {
             self.cursor = Cursor::Done;
             return Err(OciError::new(
@@ -501,12 +642,12 @@ impl IdentityDomainsClient {
         domain: &str,
         query: &ListQuery,
     ) -> Result<ScimListResponse<ScimAuthToken>, OciError> {
-        self.list_page(TokenCollection::MyAuthTokens, domain, query)
+        self.list_page(Collection::MyAuthTokens, domain, query)
             .await
     }
 
     /// Every page of a list, starting at `query.start_index` with pages of `query.count`.
-    pub fn pages(&self, collection: TokenCollection, domain: &str, query: ListQuery) -> TokenPages {
+    pub fn pages(&self, collection: Collection, domain: &str, query: ListQuery) -> TokenPages {
         TokenPages {
             client: self.clone(),
             collection,
@@ -519,7 +660,7 @@ impl IdentityDomainsClient {
 
     async fn list_page(
         &self,
-        collection: TokenCollection,
+        collection: Collection,
         domain: &str,
         query: &ListQuery,
     ) -> Result<ScimListResponse<ScimAuthToken>, OciError> {
@@ -531,11 +672,11 @@ impl IdentityDomainsClient {
 
     async fn list_page_with_response(
         &self,
-        collection: TokenCollection,
+        collection: Collection,
         domain: &str,
         query: &ListQuery,
     ) -> Result<(ScimListResponse<ScimAuthToken>, PageSource), OciError> {
-        let op = collection.operation();
+        let op = collection.list_operation();
         let pairs = query.pairs();
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let mut request = Self::request(op, domain, &[collection.segment().into()], &pairs)?;
@@ -583,6 +724,259 @@ pub fn is_expired_at(expires_on: Option<&str>, now: std::time::SystemTime) -> Re
     Ok(at <= now)
 }
 
+/// Single-token operations: create, get, patch and delete, on `AuthTokens` or
+/// `MyAuthTokens`.
+impl IdentityDomainsClient {
+    #[allow(clippy::too_many_arguments)]
+    fn token_request(
+        operation: &'static str,
+        method: Method,
+        domain: &str,
+        collection: Collection,
+        id: Option<&str>,
+        options: &CallOptions,
+        body: Option<Vec<u8>>,
+    ) -> Result<ApiRequest, OciError> {
+        if let Some(id) = id {
+            if id.trim().is_empty() {
+                return Err(OciError::new(
+                    ErrorKind::Config("the auth token id must not be empty".into()),
+                    operation,
+                    "",
+                ));
+            }
+        }
+        let mut segments = vec![collection.segment().to_owned()];
+        segments.extend(id.map(str::to_owned));
+        // MyAuthTokens takes no attributes/attributeSets.
+        let pairs = match collection {
+            Collection::AuthTokens if method != Method::DELETE => options.query(),
+            _ => Vec::new(),
+        };
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut request = Self::request(operation, domain, &segments, &pairs)?;
+        request.method = method;
+        request.body = body;
+        if let Some(version) = &options.resource_type_schema_version {
+            let value = HeaderValue::from_str(version).map_err(|_| {
+                OciError::new(
+                    ErrorKind::Config(
+                        "resource_type_schema_version is not a valid header value".into(),
+                    ),
+                    operation,
+                    "",
+                )
+            })?;
+            request.headers.push((
+                HeaderName::from_static("resource_type_schema_version"),
+                value,
+            ));
+        }
+        Ok(request)
+    }
+
+    /// `POST {domain}/admin/v1/{AuthTokens|MyAuthTokens}`. `token.schemas` defaults to the
+    /// auth-token schema. One `opc-retry-token` is sent on every attempt. The response
+    /// (201) carries the secret in `token`, the only time it is ever returned.
+    pub async fn create_token(
+        &self,
+        domain: &str,
+        collection: Collection,
+        token: &ScimAuthToken,
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        let op = match collection {
+            Collection::AuthTokens => "CreateAuthToken",
+            Collection::MyAuthTokens => "CreateMyAuthToken",
+        };
+        let mut body = token.clone();
+        if body.schemas.is_empty() {
+            body.schemas = vec![AUTH_TOKEN_SCHEMA.to_owned()];
+        }
+        body.id.clear();
+        body.token = None;
+        let json = serde_json::to_vec(&body).expect("an auth token always serializes");
+        let mut request = Self::token_request(
+            op,
+            Method::POST,
+            domain,
+            collection,
+            None,
+            options,
+            Some(json),
+        )?;
+        let retry_token = HeaderValue::from_str(&new_retry_token())
+            .expect("alphanumerics are a valid header value");
+        request
+            .headers
+            .push((HeaderName::from_static("opc-retry-token"), retry_token));
+        self.http.send(request).await?.json(op)
+    }
+
+    /// `GET {domain}/admin/v1/{AuthTokens|MyAuthTokens}/{id}` with the attributes asked for.
+    pub async fn get_token(
+        &self,
+        domain: &str,
+        collection: Collection,
+        id: &str,
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        let op = match collection {
+            Collection::AuthTokens => "GetAuthToken",
+            Collection::MyAuthTokens => "GetMyAuthToken",
+        };
+        let request =
+            Self::token_request(op, Method::GET, domain, collection, Some(id), options, None)?;
+        self.http.send(request).await?.json(op)
+    }
+
+    /// `PATCH {domain}/admin/v1/{AuthTokens|MyAuthTokens}/{id}` with a `PatchOp` body;
+    /// returns the updated token.
+    pub async fn patch_token(
+        &self,
+        domain: &str,
+        collection: Collection,
+        id: &str,
+        operations: &[PatchOperation],
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        let op = match collection {
+            Collection::AuthTokens => "PatchAuthToken",
+            Collection::MyAuthTokens => "PatchMyAuthToken",
+        };
+        let body = serde_json::to_vec(&PatchBody {
+            schemas: [PATCH_OP_SCHEMA],
+            operations,
+        })
+        .expect("a patch always serializes");
+        let request = Self::token_request(
+            op,
+            Method::PATCH,
+            domain,
+            collection,
+            Some(id),
+            options,
+            Some(body),
+        )?;
+        self.http.send(request).await?.json(op)
+    }
+
+    /// `DELETE {domain}/admin/v1/{AuthTokens|MyAuthTokens}/{id}` (204). A 404 is an error;
+    /// callers that treat "already gone" as success check [`OciError::is_not_found`].
+    pub async fn delete_token(
+        &self,
+        domain: &str,
+        collection: Collection,
+        id: &str,
+        options: &CallOptions,
+    ) -> Result<(), OciError> {
+        let op = match collection {
+            Collection::AuthTokens => "DeleteAuthToken",
+            Collection::MyAuthTokens => "DeleteMyAuthToken",
+        };
+        let request = Self::token_request(
+            op,
+            Method::DELETE,
+            domain,
+            collection,
+            Some(id),
+            options,
+            None,
+        )?;
+        self.http.send(request).await.map(|_| ())
+    }
+
+    /// [`Self::create_token`] on `AuthTokens`.
+    pub async fn create_auth_token(
+        &self,
+        domain: &str,
+        token: &ScimAuthToken,
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        self.create_token(domain, Collection::AuthTokens, token, options)
+            .await
+    }
+
+    /// [`Self::get_token`] on `AuthTokens`.
+    pub async fn get_auth_token_with(
+        &self,
+        domain: &str,
+        id: &str,
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        self.get_token(domain, Collection::AuthTokens, id, options)
+            .await
+    }
+
+    /// [`Self::patch_token`] on `AuthTokens`.
+    pub async fn patch_auth_token(
+        &self,
+        domain: &str,
+        id: &str,
+        operations: &[PatchOperation],
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        self.patch_token(domain, Collection::AuthTokens, id, operations, options)
+            .await
+    }
+
+    /// [`Self::delete_token`] on `AuthTokens`.
+    pub async fn delete_auth_token(
+        &self,
+        domain: &str,
+        id: &str,
+        options: &CallOptions,
+    ) -> Result<(), OciError> {
+        self.delete_token(domain, Collection::AuthTokens, id, options)
+            .await
+    }
+
+    /// [`Self::create_token`] on `MyAuthTokens` (the signing user's own tokens).
+    pub async fn create_my_auth_token(
+        &self,
+        domain: &str,
+        token: &ScimAuthToken,
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        self.create_token(domain, Collection::MyAuthTokens, token, options)
+            .await
+    }
+
+    /// [`Self::get_token`] on `MyAuthTokens`.
+    pub async fn get_my_auth_token(
+        &self,
+        domain: &str,
+        id: &str,
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        self.get_token(domain, Collection::MyAuthTokens, id, options)
+            .await
+    }
+
+    /// [`Self::patch_token`] on `MyAuthTokens`.
+    pub async fn patch_my_auth_token(
+        &self,
+        domain: &str,
+        id: &str,
+        operations: &[PatchOperation],
+        options: &CallOptions,
+    ) -> Result<ScimAuthToken, OciError> {
+        self.patch_token(domain, Collection::MyAuthTokens, id, operations, options)
+            .await
+    }
+
+    /// [`Self::delete_token`] on `MyAuthTokens`.
+    pub async fn delete_my_auth_token(
+        &self,
+        domain: &str,
+        id: &str,
+        options: &CallOptions,
+    ) -> Result<(), OciError> {
+        self.delete_token(domain, Collection::MyAuthTokens, id, options)
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,6 +1008,23 @@ mod tests {
                 let mut head = Vec::new();
                 let mut buf = [0u8; 1024];
                 while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = conn.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    head.extend_from_slice(&buf[..n]);
+                }
+                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                let header_end = head
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(head.len(), |p| p + 4);
+                while head.len() < header_end + length {
                     let n = conn.read(&mut buf).await.unwrap();
                     if n == 0 {
                         break;
@@ -791,6 +1202,243 @@ mod tests {
         server.await.unwrap();
     }
 
+    fn body_of(request: &str) -> serde_json::Value {
+        let body = request.split_once("\r\n\r\n").unwrap().1;
+        serde_json::from_str(body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn create_posts_the_token_with_a_retry_token_and_reads_the_secret() {
+        let (origin, server) = canned(&[("201 Created", TOKEN)]).await;
+        let new = ScimAuthToken {
+            description: Some("ci".into()),
+            expires_on: Some("2030-01-01T00:00:00Z".into()),
+            status: Some("ACTIVE".into()),
+            user: Some(ScimUserRef {
+                value: Some("u-scim-id".into()),
+                ..Default::default()
+            }),
+            tags: Some(vec![ScimTag {
+                key: "k".into(),
+                value: "v".into(),
+            }]),
+            self_change: Some(ScimSelfChange {
+                allow_self_change: Some(true),
+            }),
+            ..Default::default()
+        };
+        let options = CallOptions {
+            attribute_sets: vec!["all".into()],
+            resource_type_schema_version: Some("v1".into()),
+            ..Default::default()
+        };
+        let created = client(RetryPolicy::default())
+            .create_auth_token(&origin, &new, &options)
+            .await
+            .unwrap();
+        assert_eq!(created.token.as_deref(), Some("s3cr3t-token"));
+        let requests = server.await.unwrap();
+        let head = requests[0].to_ascii_lowercase();
+        assert!(
+            head.starts_with("post /admin/v1/authtokens?attributesets=all http/1.1"),
+            "{head}"
+        );
+        assert!(head.contains("opc-retry-token: "), "{head}");
+        assert!(head.contains("resource_type_schema_version: v1"), "{head}");
+        assert_eq!(
+            body_of(&requests[0]),
+            serde_json::json!({
+                "schemas": [AUTH_TOKEN_SCHEMA],
+                "description": "ci",
+                "status": "ACTIVE",
+                "expiresOn": "2030-01-01T00:00:00Z",
+                "user": {"value": "u-scim-id"},
+                "tags": [{"key": "k", "value": "v"}],
+                SELF_CHANGE_EXTENSION: {"allowSelfChange": true}
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn patch_sends_a_patch_op_and_delete_expects_no_body() {
+        let (origin, server) = canned(&[("200 OK", TOKEN), ("204 No Content", "")]).await;
+        let c = client(RetryPolicy::default());
+        let ops = [
+            PatchOperation::replace("description", "new"),
+            PatchOperation::replace("status", "INACTIVE"),
+        ];
+        let patched = c
+            .patch_auth_token(&origin, "abc", &ops, &CallOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(patched.id, "0123456789abcdef0123456789abcdef");
+        c.delete_auth_token(&origin, "abc", &CallOptions::default())
+            .await
+            .unwrap();
+        let requests = server.await.unwrap();
+        assert!(requests[0].starts_with("PATCH /admin/v1/AuthTokens/abc HTTP/1.1"));
+        assert_eq!(
+            body_of(&requests[0]),
+            serde_json::json!({
+                "schemas": [PATCH_OP_SCHEMA],
+                "Operations": [
+                    {"op": "replace", "path": "description", "value": "new"},
+                    {"op": "replace", "path": "status", "value": "INACTIVE"}
+                ]
+            })
+        );
+        assert!(requests[1].starts_with("DELETE /admin/v1/AuthTokens/abc HTTP/1.1"));
+    }
+
+    #[tokio::test]
+    async fn my_auth_tokens_use_their_own_path_and_no_attribute_parameters() {
+        let (origin, server) = canned(&[("201 Created", TOKEN), ("200 OK", TOKEN)]).await;
+        let c = client(RetryPolicy::default());
+        let options = CallOptions {
+            attributes: Some("tags".into()),
+            ..Default::default()
+        };
+        c.create_my_auth_token(&origin, &ScimAuthToken::default(), &options)
+            .await
+            .unwrap();
+        c.get_my_auth_token(&origin, "x", &options).await.unwrap();
+        let requests = server.await.unwrap();
+        assert!(requests[0].starts_with("POST /admin/v1/MyAuthTokens HTTP/1.1"));
+        assert!(requests[1].starts_with("GET /admin/v1/MyAuthTokens/x HTTP/1.1"));
+    }
+
+    #[tokio::test]
+    async fn get_with_attributes_asks_for_them() {
+        let (origin, server) = canned(&[("200 OK", TOKEN)]).await;
+        let options = CallOptions {
+            attributes: Some("tags,idcsPreventedOperations".into()),
+            attribute_sets: vec!["request".into()],
+            ..Default::default()
+        };
+        client(RetryPolicy::default())
+            .get_auth_token_with(&origin, "x", &options)
+            .await
+            .unwrap();
+        let requests = server.await.unwrap();
+        assert!(
+            requests[0].starts_with(
+                "GET /admin/v1/AuthTokens/x?attributes=tags%2CidcsPreventedOperations&attributeSets=request HTTP/1.1"
+            ),
+            "{}",
+            requests[0]
+        );
+    }
+
+    #[test]
+    fn every_field_reads_and_the_create_body_leaves_out_what_is_unset() {
+        let full = r#"{"schemas":["urn:ietf:params:scim:schemas:oracle:idcs:authToken"],"id":"i","ocid":"o",
+            "description":"d","status":"ACTIVE","expiresOn":"2030-01-01T00:00:00Z",
+            "user":{"value":"u","ocid":"uo","display":"D","name":"n","$ref":"r"},
+            "tags":[{"key":"k","value":"v"}],
+            "meta":{"resourceType":"AuthToken","created":"c","lastModified":"l","location":"loc","version":"v"},
+            "idcsCreatedBy":{"value":"cb","display":"CB","ocid":"cbo","type":"User","$ref":"cbr"},
+            "idcsLastModifiedBy":{"value":"mb","type":"App"},
+            "idcsPreventedOperations":["delete"],"idcsLastUpgradedInRelease":"24.1",
+            "deleteInProgress":false,"domainOcid":"do","compartmentOcid":"co","tenancyOcid":"to",
+            "urn:ietf:params:scim:schemas:oracle:idcs:extension:selfChange:User":{"allowSelfChange":true}}"#;
+        let t: ScimAuthToken = serde_json::from_str(full).unwrap();
+        assert_eq!(
+            t.idcs_created_by.as_ref().unwrap().kind.as_deref(),
+            Some("User")
+        );
+        assert_eq!(
+            t.idcs_created_by.as_ref().unwrap().reference.as_deref(),
+            Some("cbr")
+        );
+        assert_eq!(
+            t.idcs_prevented_operations.as_deref(),
+            Some(&["delete".to_string()][..])
+        );
+        assert_eq!(t.idcs_last_upgraded_in_release.as_deref(), Some("24.1"));
+        assert_eq!(
+            t.self_change.as_ref().unwrap().allow_self_change,
+            Some(true)
+        );
+        assert_eq!(t.tags.as_ref().unwrap()[0].key, "k");
+        assert_eq!(t.meta.as_ref().unwrap().location.as_deref(), Some("loc"));
+        let again: ScimAuthToken =
+            serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
+        assert_eq!(again, t);
+        assert_eq!(
+            serde_json::to_value(ScimAuthToken::default()).unwrap(),
+            serde_json::json!({"schemas": []})
+        );
+    }
+
+    #[tokio::test]
+    async fn an_invalid_filter_shows_its_detail_type_and_position() {
+        let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidFilter",
+            "detail":"Invalid filter at position 11: expected an operator"}"#;
+        let (origin, server) = canned(&[("400 Bad Request", body)]).await;
+        let query = ListQuery {
+            filter: Some("user.value equals \"x\"".into()),
+            ..Default::default()
+        };
+        let err = client(RetryPolicy::default())
+            .list_auth_tokens(&origin, &query)
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "400-invalidFilter, Invalid filter at position 11: expected an operator"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Suggestion: the SCIM filter is not valid"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Filter: user.value equals \"x\"\n                   ^ (position 11)"),
+            "{text}"
+        );
+        assert!(text.contains("Operation: ListAuthTokens"), "{text}");
+        assert!(text.contains("OPC request ID: srv-1"), "{text}");
+        assert!(!text.contains("BadErrorResponse"), "{text}");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_token_limit_has_the_classic_hint_and_the_message_id_shows() {
+        let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error","urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error"],
+            "status":"400","scimType":"invalidValue","detail":"The user already has the maximum number of auth tokens (2).",
+            "urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error":{"messageId":"error.identity.authToken.maxLimit"}}"#;
+        let (origin, server) = canned(&[("400 Bad Request", body)]).await;
+        let err = client(RetryPolicy::default())
+            .create_auth_token(&origin, &ScimAuthToken::default(), &CallOptions::default())
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("400-error.identity.authToken.maxLimit, The user already has the maximum number of auth tokens (2).\nSCIM type: invalidValue\n"),
+            "{text}"
+        );
+        assert_eq!(err.hint(), Some(crate::error::TOKEN_LIMIT_HINT));
+        assert!(text.contains("Operation: CreateAuthToken"), "{text}");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_oci_error_body_from_a_domain_keeps_its_code() {
+        let body = r#"{"code":"NotAuthenticated","message":"bad signature"}"#;
+        let (origin, server) = canned(&[("401 Unauthorized", body)]).await;
+        let err = client(RetryPolicy::default())
+            .get_auth_token(&origin, "x")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.status(), err.code(), err.message()),
+            (Some(401), Some("NotAuthenticated"), Some("bad signature"))
+        );
+        server.await.unwrap();
+    }
+
     #[test]
     fn domain_urls() {
         assert_eq!(
@@ -902,7 +1550,7 @@ mod tests {
             ..Default::default()
         };
         let mut pages =
-            client(RetryPolicy::default()).pages(TokenCollection::AuthTokens, &origin, query);
+            client(RetryPolicy::default()).pages(Collection::AuthTokens, &origin, query);
         let mut ids = Vec::new();
         while let Some(page) = pages.next_page().await.unwrap() {
             ids.extend(page.resources.into_iter().map(|t| t.id));
@@ -947,7 +1595,7 @@ mod tests {
         ])
         .await;
         let mut pages = client(RetryPolicy::default()).pages(
-            TokenCollection::AuthTokens,
+            Collection::AuthTokens,
             &origin,
             ListQuery::default(),
         );
@@ -968,7 +1616,7 @@ mod tests {
         let missing = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"Resources":[{"id":"a"}],"startIndex":1}"#;
         let (origin, server) = canned(&[("200 OK", missing)]).await;
         let mut pages = client(RetryPolicy::default()).pages(
-            TokenCollection::MyAuthTokens,
+            Collection::MyAuthTokens,
             &origin,
             ListQuery::default(),
         );

@@ -4,6 +4,8 @@ mod auth_token;
 mod auth_token_list;
 mod auth_tokens_data_source;
 mod common;
+#[allow(dead_code)] // Used by the Identity Domains resources and data sources.
+mod domains_model;
 mod list_cache;
 mod model;
 
