@@ -4,8 +4,11 @@ mod auth_token;
 mod auth_token_list;
 mod auth_tokens_data_source;
 mod common;
+mod domains_auth_token_list;
+mod domains_auth_tokens_data_source;
 #[allow(dead_code)] // Used by the Identity Domains resources and data sources.
 mod domains_model;
+mod domains_my_auth_tokens_data_source;
 mod list_cache;
 mod model;
 
@@ -15,6 +18,7 @@ use std::sync::{Arc, RwLock};
 use oci_client::config::{resolve, Settings};
 use oci_client::http::ClientOptions;
 use oci_client::identity::IdentityClient;
+use oci_client::identity_domains::IdentityDomainsClient;
 use tfplugin::cty::Type;
 use tfplugin::cty::{AttributePath, Value};
 use tfplugin::diag::Diagnostics;
@@ -31,6 +35,7 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/oracle/oci";
 /// What resources need once the provider is configured.
 pub struct Configured {
     pub identity: IdentityClient,
+    pub identity_domains: IdentityDomainsClient,
     /// Coalesces and caches `ListAuthTokens` per user for the life of this provider process.
     pub lists: ListCache,
 }
@@ -227,9 +232,15 @@ impl Provider for OciProvider {
             user_agent: user_agent(),
             ..ClientOptions::default()
         };
-        match IdentityClient::with_options(&resolved, &options) {
-            Ok(identity) => self.data.set(Configured {
+        let clients = match IdentityClient::with_options(&resolved, &options) {
+            Ok(identity) => IdentityDomainsClient::with_options(&resolved, &options)
+                .map(|domains| (identity, domains)),
+            Err(e) => Err(e),
+        };
+        match clients {
+            Ok((identity, identity_domains)) => self.data.set(Configured {
                 identity,
+                identity_domains,
                 lists: ListCache::default(),
             }),
             Err(e) => diags.error("Cannot create the OCI Identity client", e.to_string()),
@@ -244,15 +255,28 @@ impl Provider for OciProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(
-            auth_tokens_data_source::AuthTokensDataSource::new(self.data.clone()),
-        )]
+        vec![
+            Arc::new(auth_tokens_data_source::AuthTokensDataSource::new(
+                self.data.clone(),
+            )),
+            Arc::new(
+                domains_auth_tokens_data_source::DomainsTokensDataSource::auth_tokens(
+                    self.data.clone(),
+                ),
+            ),
+            Arc::new(domains_my_auth_tokens_data_source::my_auth_tokens(
+                self.data.clone(),
+            )),
+        ]
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
-        vec![Arc::new(auth_token_list::AuthTokenList::new(
-            self.data.clone(),
-        ))]
+        vec![
+            Arc::new(auth_token_list::AuthTokenList::new(self.data.clone())),
+            Arc::new(domains_auth_token_list::DomainsAuthTokenList::new(
+                self.data.clone(),
+            )),
+        ]
     }
 }
 
