@@ -19,12 +19,10 @@ use tfplugin::model::CtyObject;
 use tfplugin::schema::{Attribute, Block, Schema, Validator};
 
 use super::common::is_ocid;
+use super::domains_auth_token::TYPE_NAME;
 use super::domains_auth_tokens_data_source::scim_error;
 use super::domains_model;
 use super::ProviderData;
-
-/// The managed resource the results are instances of.
-const TYPE_NAME: &str = "oci_identity_domains_auth_token";
 
 /// Statuses a token can have.
 const STATUSES: [&str; 2] = ["ACTIVE", "INACTIVE"];
@@ -195,25 +193,19 @@ impl ListResource for DomainsAuthTokenList {
             count: Some(count),
             ..Default::default()
         };
-        let mut pages = c
-            .identity_domains
-            .pages(Collection::AuthTokens, &endpoint, query);
+        let mut pages = c.domains.pages(Collection::AuthTokens, &endpoint, query);
         let mut sent = 0u64;
         loop {
             let page = match req.ctx.run(pages.next_page()).await {
                 Ok(Ok(Some(page))) => page,
                 Ok(Ok(None)) => return,
                 Ok(Err(e)) => {
-                    let path = req
-                        .config
-                        .get_str("filter")
-                        .is_some()
-                        .then(|| AttributePath::attr("filter"));
+                    let raw = req.config.get_str("filter").is_some();
                     scim_error(
                         &mut diags,
                         "Cannot list auth tokens",
                         &e,
-                        filter.as_deref().map(|f| (f, path)),
+                        raw.then_some("filter"),
                     );
                     return out.error(diags).await;
                 }

@@ -249,65 +249,23 @@ pub(crate) fn data_source_id(v: &Variant, config: &Value) -> String {
     format!("{}{}", v.id_prefix, crc32(buf.as_bytes()))
 }
 
-/// A SCIM (or any OCI) error as a diagnostic: status, code (`messageId`, else `scimType`),
-/// detail, the `scimType` too when the code is the `messageId`, operation and opc-request-id
-/// (all from the client's report), plus, for a filter the service rejected, the filter
-/// with a caret under the position the service named.
+/// An API error as a diagnostic: the client's report (status, code, `detail`, `scimType`
+/// and `messageId`, a hint, operation, request target and opc-request-id; for a filter the
+/// service rejected, the filter with a caret under the position it named). A rejected
+/// filter is reported on `filter_attr`, the argument it came from, when there is one.
 pub(crate) fn scim_error(
     diags: &mut Diagnostics,
     summary: &str,
     err: &OciError,
-    filter: Option<(&str, Option<AttributePath>)>,
+    filter_attr: Option<&str>,
 ) {
-    let mut detail = err.to_string();
-    let scim = err.scim.as_deref();
-    if let Some(scim_type) = scim.and_then(|s| s.scim_type.as_deref()) {
-        if err.code() != Some(scim_type) {
-            detail.push_str(&format!("\nSCIM type: {scim_type}"));
+    let bad_filter = err.scim.as_deref().is_some_and(|s| s.is_invalid_filter());
+    match filter_attr {
+        Some(attr) if bad_filter => {
+            diags.attribute_error(AttributePath::attr(attr), summary, err.to_string())
         }
+        _ => diags.error(summary, err.to_string()),
     }
-    let bad_filter = err.status() == Some(400)
-        && scim.is_some_and(|s| {
-            s.scim_type.as_deref() == Some("invalidFilter")
-                || s.detail
-                    .as_deref()
-                    .is_some_and(|d| d.to_ascii_lowercase().contains("filter"))
-        });
-    match filter {
-        Some((text, path)) if bad_filter => {
-            detail.push_str(&format!("\nFilter sent: {text}"));
-            if let Some(pos) = scim
-                .and_then(|s| s.detail.as_deref())
-                .and_then(error_position)
-            {
-                let caret: String = text
-                    .chars()
-                    .take(pos)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                detail.push_str(&format!(
-                    "\n             {caret}^ position {pos}: the service could not read the filter from here"
-                ));
-            }
-            match path {
-                Some(path) => diags.attribute_error(path, summary, detail),
-                None => diags.error(summary, detail),
-            }
-        }
-        _ => diags.error(summary, detail),
-    }
-}
-
-/// The 0-based position in a message like `… at position 13`.
-fn error_position(detail: &str) -> Option<usize> {
-    let lower = detail.to_ascii_lowercase();
-    let at = lower.rfind("position")?;
-    let digits: String = lower[at + "position".len()..]
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
 }
 
 /// A data source over one variant.
@@ -371,7 +329,7 @@ impl DataSource for DomainsTokensDataSource {
         let query = query(v, &req.config);
         let filter = query.filter.clone();
         let counts_only = query.count == Some(0);
-        let mut pages = c.identity_domains.pages(v.collection, &endpoint, query);
+        let mut pages = c.domains.pages(v.collection, &endpoint, query);
         let mut items = Vec::new();
         let mut first = None;
         loop {
@@ -383,9 +341,7 @@ impl DataSource for DomainsTokensDataSource {
                         &mut diags,
                         "Cannot list auth tokens",
                         &e,
-                        filter
-                            .as_deref()
-                            .map(|f| (f, Some(AttributePath::attr(v.filter_attr)))),
+                        filter.as_ref().map(|_| v.filter_attr),
                     );
                     return failed(diags);
                 }
@@ -527,7 +483,7 @@ mod tests {
     }
 
     #[test]
-    fn a_rejected_filter_is_shown_with_a_caret_on_the_filter_argument() {
+    fn a_rejected_filter_is_reported_on_the_filter_argument() {
         let mut err = OciError::new(
             ErrorKind::Service {
                 status: 400,
@@ -535,7 +491,7 @@ mod tests {
                 message: "expected a value at position 13".into(),
             },
             "ListAuthTokens",
-            "GET http://127.0.0.1:1/admin/v1/AuthTokens",
+            "GET http://127.0.0.1:1/admin/v1/AuthTokens?filter=user.value+eq",
         );
         err.opc_request_id = Some("rid-1".into());
         err.scim = Some(Box::new(ScimError {
@@ -549,10 +505,7 @@ mod tests {
             &mut diags,
             "Cannot list auth tokens",
             &err,
-            Some((
-                "user.value eq",
-                Some(AttributePath::attr("auth_token_filter")),
-            )),
+            Some("auth_token_filter"),
         );
         let d = diags.iter().next().unwrap();
         assert_eq!(d.attribute, Some(AttributePath::attr("auth_token_filter")));
@@ -563,18 +516,17 @@ mod tests {
             d.detail
         );
         assert!(d.detail.contains("OPC request ID: rid-1"), "{}", d.detail);
-        assert!(
-            d.detail.contains("Filter sent: user.value eq\n"),
-            "{}",
-            d.detail
+        assert!(d.detail.contains("Filter: user.value eq"), "{}", d.detail);
+
+        // Other errors are not put on the filter.
+        err.scim = None;
+        let mut diags = Diagnostics::new();
+        scim_error(
+            &mut diags,
+            "Cannot list auth tokens",
+            &err,
+            Some("auth_token_filter"),
         );
-        assert!(
-            d.detail
-                .contains(&format!("{}^ position 13", " ".repeat(13 + 13))),
-            "{}",
-            d.detail
-        );
-        assert_eq!(error_position("bad at position 7."), Some(7));
-        assert_eq!(error_position("no number"), None);
+        assert_eq!(diags.iter().next().unwrap().attribute, None);
     }
 }

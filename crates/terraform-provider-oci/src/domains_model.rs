@@ -55,11 +55,6 @@ macro_rules! string_object {
             $(pub $field: Attr<String>),*
         }
 
-        impl $name {
-            /// The attribute names, in declaration order.
-            pub const FIELDS: &'static [&'static str] = &[$($attr),*];
-        }
-
         impl CtyObject for $name {
             fn from_value(v: &Value) -> Result<Self, String> {
                 Ok($name {
@@ -681,12 +676,14 @@ pub fn item_type() -> Type {
 }
 
 /// A token as a data source item value.
+#[allow(dead_code)] // For the list data sources and the list resource.
 pub fn token_item(t: &ScimAuthToken, idcs_endpoint: &str) -> Value {
     DomainsAuthTokenModel::item(t, idcs_endpoint).to_value()
 }
 
 /// The data source item attributes: every resource attribute and block as a computed
 /// attribute of the same name and type (what the official provider's data sources expose).
+#[allow(dead_code)] // For the list data sources.
 pub fn item_attributes() -> Vec<Attribute> {
     let ty = item_type();
     DomainsAuthTokenModel::FIELDS

@@ -4,10 +4,13 @@ mod auth_token;
 mod auth_token_list;
 mod auth_tokens_data_source;
 mod common;
+mod domains_auth_token;
+mod domains_auth_token_data_source;
 mod domains_auth_token_list;
 mod domains_auth_tokens_data_source;
-#[allow(dead_code)] // Used by the Identity Domains resources and data sources.
 mod domains_model;
+mod domains_my_auth_token;
+mod domains_my_auth_token_data_source;
 mod domains_my_auth_tokens_data_source;
 mod list_cache;
 mod model;
@@ -35,7 +38,8 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/oracle/oci";
 /// What resources need once the provider is configured.
 pub struct Configured {
     pub identity: IdentityClient,
-    pub identity_domains: IdentityDomainsClient,
+    /// Identity Domains (SCIM); each call names its domain URL.
+    pub domains: IdentityDomainsClient,
     /// Coalesces and caches `ListAuthTokens` per user for the life of this provider process.
     pub lists: ListCache,
 }
@@ -232,15 +236,20 @@ impl Provider for OciProvider {
             user_agent: user_agent(),
             ..ClientOptions::default()
         };
-        let clients = match IdentityClient::with_options(&resolved, &options) {
-            Ok(identity) => IdentityDomainsClient::with_options(&resolved, &options)
-                .map(|domains| (identity, domains)),
-            Err(e) => Err(e),
+        let domains = match IdentityDomainsClient::with_options(&resolved, &options) {
+            Ok(domains) => domains,
+            Err(e) => {
+                diags.error(
+                    "Cannot create the OCI Identity Domains client",
+                    e.to_string(),
+                );
+                return diags;
+            }
         };
-        match clients {
-            Ok((identity, identity_domains)) => self.data.set(Configured {
+        match IdentityClient::with_options(&resolved, &options) {
+            Ok(identity) => self.data.set(Configured {
                 identity,
-                identity_domains,
+                domains,
                 lists: ListCache::default(),
             }),
             Err(e) => diags.error("Cannot create the OCI Identity client", e.to_string()),
@@ -249,14 +258,28 @@ impl Provider for OciProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(auth_token::AuthTokenResource::new(
-            self.data.clone(),
-        ))]
+        vec![
+            Arc::new(auth_token::AuthTokenResource::new(self.data.clone())),
+            Arc::new(domains_auth_token::DomainsAuthTokenResource::new(
+                self.data.clone(),
+                domains_auth_token::Variant::Admin,
+            )),
+            Arc::new(domains_my_auth_token::resource(self.data.clone())),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![
             Arc::new(auth_tokens_data_source::AuthTokensDataSource::new(
+                self.data.clone(),
+            )),
+            Arc::new(
+                domains_auth_token_data_source::DomainsAuthTokenDataSource::new(
+                    self.data.clone(),
+                    domains_auth_token::Variant::Admin,
+                ),
+            ),
+            Arc::new(domains_my_auth_token_data_source::data_source(
                 self.data.clone(),
             )),
             Arc::new(
