@@ -1,4 +1,7 @@
-//! A mock of the OCI Identity auth-token API (`/20160918/users/{userId}/authTokens`).
+//! A mock of the OCI Identity auth-token API (`/20160918/users/{userId}/authTokens`, plus the
+//! tenancy's identity domains at `/20160918/domains`) and of the Identity Domains SCIM
+//! auth-token API (`/admin/v1/AuthTokens`, `/admin/v1/MyAuthTokens`), each domain on its own
+//! listener.
 //!
 //! It creates a tenancy, users with RSA API keys and an OCI config file in a data directory,
 //! verifies every request's signature, enforces the per-user token limit, honours
@@ -28,7 +31,7 @@
 //! handler)` per operation (signed, counted under `name`, delayed, faulted) and `.unsigned(...)`
 //! for anything outside that stack, then `.into_router()`. Pick the error renderer of the API's
 //! form (or implement [`middleware::ErrorRenderer`]), and merge the router into the listener's
-//! app in [`server`] (or give it a listener of its own with `server::serve`, and call
+//! app in [`server`] (or give it a listener of its own with `server::serve_on`, as each identity domain's SCIM API has, and call
 //! `.with_fallback()` so that unknown paths get a 404 in its form). From outside the crate,
 //! [`start_with`] serves an extra router beside the built-in ones; `tests/mock_extra_api.rs`
 //! mounts a toy SCIM-style API that way.
@@ -68,7 +71,7 @@ use std::path::PathBuf;
 pub use apis::identity::{BASE_PATH, MAX_DESCRIPTION_CHARS};
 pub use conn::ConnHandle;
 pub use faults::Fault;
-pub use server::{router, start, start_with, MockServer};
+pub use server::{router, start, start_with, DomainInfo, DomainUser, MockServer};
 pub use state::MockState;
 pub use stats::Operation;
 
@@ -81,6 +84,10 @@ pub struct MockOptions {
     pub listen: SocketAddr,
     /// Minimum number of users (created on first start, added on restart).
     pub users: usize,
+    /// Minimum number of identity domains, each served on its own listener (127.0.0.1, free
+    /// port) with the SCIM API under `/admin/v1`. The first is the tenancy's Default domain,
+    /// whose users are the IAM users; every other domain has `users` users of its own.
+    pub domains: usize,
     /// Live tokens per user; 0 = no limit.
     pub token_limit: usize,
     /// Delay added to every API request.
@@ -101,6 +108,7 @@ impl Default for MockOptions {
             data_dir: PathBuf::from("oci-identity-mock-data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             users: 1,
+            domains: 1,
             token_limit: 2,
             latency_ms: 0,
             fault_rate: 0.0,

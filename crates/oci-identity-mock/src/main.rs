@@ -12,16 +12,25 @@ use oci_identity_mock::{self as mock, MockOptions};
 const USAGE: &str = "\
 Usage: oci-identity-mock --data-dir DIR [options]
 
-A mock of the OCI Identity auth-token API (/20160918/users/{userId}/authTokens).
+A mock of the OCI Identity auth-token API (/20160918/users/{userId}/authTokens) and of the
+Identity Domains SCIM auth-token API (/admin/v1/AuthTokens, one listener per domain).
 On first start it creates in DIR a tenancy, users with RSA API keys (DIR/keys/) and an OCI
 config file (DIR/config: DEFAULT, USER1, USER2, ...). State persists in DIR/state.json.
 When ready it prints one JSON line on stdout:
-  {\"endpoint\": ..., \"config_file\": ..., \"tenancy_ocid\": ..., \"user_ocids\": [...]}
+  {\"endpoint\": ..., \"config_file\": ..., \"tenancy_ocid\": ..., \"user_ocids\": [...],
+   \"identity_domains\": [{\"idcs_endpoint\": ..., \"domain_ocid\": ..., \"display_name\": ...,
+                          \"users\": [{\"id\": ..., \"ocid\": ..., \"user_name\": ...}]}]}
+The first user (DEFAULT profile) is the tenancy administrator: it manages every user's tokens;
+the others manage only their own.
 
 Options:
   --data-dir DIR       data directory (required)
   --listen ADDR        listen address [default: 127.0.0.1:0]
   --users N            number of users (more are added on restart) [default: 1]
+  --domains N          identity domains, each with its own listener serving the SCIM API
+                       (/admin/v1/AuthTokens, /admin/v1/MyAuthTokens); the first is the
+                       Default domain (its users are the IAM users), the others have N users
+                       of their own (more are added on restart) [default: 1]
   --token-limit N      auth tokens per user, 0 = unlimited [default: 2]
   --latency-ms N       delay added to every API request [default: 0]
   --fault-rate F       probability 0..1 of a random 429/500/503/dropped connection [default: 0]
@@ -84,6 +93,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                 opts.users = num(&name, value()?)?;
                 if opts.users == 0 {
                     return Err("--users must be at least 1".into());
+                }
+            }
+            "--domains" => {
+                opts.domains = num(&name, value()?)?;
+                if opts.domains == 0 {
+                    return Err("--domains must be at least 1".into());
                 }
             }
             "--token-limit" => opts.token_limit = num(&name, value()?)?,

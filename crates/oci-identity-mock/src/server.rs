@@ -1,22 +1,48 @@
-//! The listener and the assembly of the APIs served on it: [`router`] merges the classic
-//! Identity API and the admin API (plus any extra routers, see [`start_with`]); [`start`] binds,
-//! serves over an abortable listener (`conn`) and returns a [`MockServer`].
+//! The listeners and the assembly of the APIs served on them: [`router`] merges the classic
+//! Identity API (with its identity domains) and the admin API (plus any extra routers, see
+//! [`start_with`]) on the main listener; every identity domain gets a listener of its own with
+//! its SCIM API. [`start`] binds, serves over abortable listeners (`conn`) and returns a
+//! [`MockServer`].
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use serde::Serialize;
 
 use crate::conn::{self, ConnHandle};
-use crate::state::MockState;
+use crate::state::{lock, MockState};
 use crate::{apis, MockError, MockOptions};
 
 /// The axum router serving the API and the admin endpoints. Serve it with
 /// `into_make_service_with_connect_info::<ConnHandle>()` over [`start`]'s listener for dropped
 /// connections to work; without it a "drop" fault answers with an empty status 444.
 pub fn router(state: MockState) -> Router {
-    apis::identity::router(&state).merge(apis::admin::router(&state))
+    apis::identity::router(&state)
+        .merge(apis::domains::router(&state))
+        .merge(apis::admin::router(&state))
+}
+
+/// An identity domain served by the mock (also in the ready line's `identity_domains`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainInfo {
+    /// The domain URL, a bare origin `http://127.0.0.1:PORT` (its own listener).
+    pub idcs_endpoint: String,
+    pub domain_ocid: String,
+    /// `Default` for the first.
+    pub display_name: String,
+    pub users: Vec<DomainUser>,
+}
+
+/// A user of an identity domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainUser {
+    /// The SCIM id (`user.value`).
+    pub id: String,
+    /// The user's OCID (`user.ocid`; for the Default domain, the IAM user's).
+    pub ocid: String,
+    pub user_name: String,
 }
 
 /// A running mock server.
@@ -27,9 +53,11 @@ pub struct MockServer {
     pub config_file: std::path::PathBuf,
     pub tenancy_ocid: String,
     pub user_ocids: Vec<String>,
+    /// The identity domains, the tenancy's Default domain first.
+    pub identity_domains: Vec<DomainInfo>,
     state: MockState,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Opens the data directory, binds, spawns the server task and returns once it accepts requests.
@@ -49,36 +77,85 @@ pub async fn start_with(
         .await
         .map_err(|e| MockError::State(format!("initialisation task failed: {e}")))??;
     let app = router(state.clone()).merge(extra(&state));
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr, task) = serve(listen, app, async {
-        let _ = rx.await;
-    })
-    .await?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let mut tasks = Vec::new();
+    // Bind everything before serving anything, so that a failure leaves nothing running.
+    let main_listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| MockError::Bind(listen, e))?;
+    let domains = lock(&state.inner.store).domains().len();
+    let mut domain_listeners = Vec::new();
+    for _ in 0..domains {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        let listener = tokio::net::TcpListener::bind(any)
+            .await
+            .map_err(|e| MockError::Bind(any, e))?;
+        let addr = listener.local_addr().map_err(|e| MockError::Bind(any, e))?;
+        domain_listeners.push((listener, format!("http://{addr}")));
+    }
+    *lock(&state.inner.domain_urls) = domain_listeners.iter().map(|(_, u)| u.clone()).collect();
+    for (index, (listener, url)) in domain_listeners.into_iter().enumerate() {
+        let ctx = apis::scim::DomainCtx {
+            index,
+            base: url.into(),
+        };
+        let app = apis::scim::router(&state, ctx);
+        let (_, task) = serve_on(listener, app, stopped(rx.clone()))?;
+        tasks.push(task);
+    }
+    let (addr, task) = serve_on(main_listener, app, stopped(rx))?;
+    tasks.push(task);
+    let identity_domains = domain_infos(&state);
     Ok(MockServer {
         endpoint: format!("http://{addr}"),
         config_file: state.config_file(),
         tenancy_ocid: state.tenancy_ocid(),
         user_ocids: state.user_ocids(),
+        identity_domains,
         state,
         shutdown: Some(tx),
-        task: Some(task),
+        tasks,
     })
 }
 
-/// Binds `listen` and serves `app` (the merged routers of the APIs on that listener) over an
+fn domain_infos(state: &MockState) -> Vec<DomainInfo> {
+    let urls = lock(&state.inner.domain_urls).clone();
+    let store = lock(&state.inner.store);
+    store
+        .domains()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| DomainInfo {
+            idcs_endpoint: urls.get(i).cloned().unwrap_or_default(),
+            domain_ocid: d.ocid.clone(),
+            display_name: d.display_name.clone(),
+            users: store
+                .domain_users(i)
+                .into_iter()
+                .map(|u| DomainUser {
+                    id: u.id,
+                    ocid: u.ocid,
+                    user_name: u.user_name,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Serves `app` (the merged routers of the APIs on that listener) on a bound listener over an
 /// abortable listener, with `ConnectInfo<ConnHandle>` for dropped-connection faults, until
-/// `shutdown` completes. Returns the bound address once it accepts connections.
-pub(crate) async fn serve(
-    listen: SocketAddr,
+/// `shutdown` completes. Returns the bound address.
+pub(crate) fn serve_on(
+    listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), MockError> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| MockError::Bind(listen, e))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| MockError::Bind(listen, e))?;
+        .map_err(|e| MockError::Bind(SocketAddr::from(([127, 0, 0, 1], 0)), e))?;
     let app = app.into_make_service_with_connect_info::<ConnHandle>();
     let task = tokio::spawn(async move {
         let serve =
@@ -95,12 +172,14 @@ impl MockServer {
     pub fn ready_line(&self) -> String {
         let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
         let users: Vec<String> = self.user_ocids.iter().map(|u| s(u)).collect();
+        let domains = serde_json::to_string(&self.identity_domains).unwrap_or_else(|_| "[]".into());
         format!(
-            "{{\"endpoint\": {}, \"config_file\": {}, \"tenancy_ocid\": {}, \"user_ocids\": [{}]}}",
+            "{{\"endpoint\": {}, \"config_file\": {}, \"tenancy_ocid\": {}, \"user_ocids\": [{}], \"identity_domains\": {}}}",
             s(&self.endpoint),
             s(&self.config_file.to_string_lossy()),
             s(&self.tenancy_ocid),
-            users.join(", ")
+            users.join(", "),
+            domains
         )
     }
 
@@ -112,13 +191,11 @@ impl MockServer {
     /// Stops accepting connections, lets in-flight requests finish (up to 5 s) and returns.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task)
-                .await
-                .is_err()
-            {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        for mut task in std::mem::take(&mut self.tasks) {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
                 task.abort();
                 let _ = task.await;
             }
@@ -128,7 +205,7 @@ impl MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
+        for task in self.tasks.drain(..) {
             task.abort();
         }
     }

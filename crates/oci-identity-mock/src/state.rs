@@ -31,6 +31,9 @@ pub(crate) struct Shared {
     pub(crate) latency: std::time::Duration,
     pub(crate) list_lag: Duration,
     pub(crate) activation: Duration,
+    /// Each identity domain's URL (`http://127.0.0.1:PORT`), by domain index, once its
+    /// listener is bound.
+    pub(crate) domain_urls: Mutex<Vec<String>>,
 }
 
 /// The shared state behind a mock server (cheap to clone): what every API router and middleware
@@ -49,7 +52,7 @@ impl MockState {
                 opts.fault_rate
             )));
         }
-        let store = Store::open(&opts.data_dir, opts.users)?;
+        let store = Store::open(&opts.data_dir, opts.users, opts.domains)?;
         Ok(MockState {
             inner: Arc::new(Shared {
                 store: Mutex::new(store),
@@ -63,6 +66,7 @@ impl MockState {
                 activation: Duration::milliseconds(
                     i64::try_from(opts.activation_ms).unwrap_or(i64::MAX / 1_000_000),
                 ),
+                domain_urls: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -109,6 +113,35 @@ pub(crate) struct Persisted {
     pub tokens: Vec<TokenRec>,
     #[serde(default)]
     pub retry_tokens: Vec<RetryRec>,
+    /// The identity domains; the first is the tenancy's Default domain.
+    #[serde(default)]
+    pub domains: Vec<DomainRec>,
+}
+
+/// An identity domain. The Default domain's users are the IAM users ([`UserRec`]); the
+/// users of the others are listed here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DomainRec {
+    pub ocid: String,
+    pub display_name: String,
+    pub time_created: DateTime<Utc>,
+    #[serde(default)]
+    pub users: Vec<DomainUserRec>,
+}
+
+/// A user of a secondary domain (no API key: only the administrator manages its tokens).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DomainUserRec {
+    pub id: String,
+    pub ocid: String,
+    pub user_name: String,
+}
+
+/// A SCIM `{key, value}` tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TagRec {
+    pub key: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,6 +156,9 @@ pub(crate) struct UserRec {
     pub fingerprint: String,
     /// SubjectPublicKeyInfo DER, base64.
     pub public_key_der: String,
+    /// The user's SCIM id in the Default domain (32 lowercase hex).
+    #[serde(default)]
+    pub scim_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,7 +168,57 @@ pub(crate) struct TokenRec {
     pub description: String,
     pub time_created: DateTime<Utc>,
     pub etag: String,
+    /// `ACTIVE` or `INACTIVE` (the SCIM `status`).
     pub lifecycle_state: String,
+    /// The SCIM id (32 lowercase hex); `id` is its OCID in both APIs.
+    #[serde(default)]
+    pub scim_id: String,
+    /// `expiresOn` as given at create (SCIM), echoed unchanged.
+    #[serde(default)]
+    pub expires_on: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+    /// The OCID of the user whose request created / last modified it.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub last_modified_by: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<DateTime<Utc>>,
+    /// SHA-256 (hex) of the secret: the secret itself is never stored.
+    #[serde(default)]
+    pub secret_sha256: Option<String>,
+    /// The SCIM self-change extension's `allowSelfChange` (write-only).
+    #[serde(default)]
+    pub allow_self_change: Option<bool>,
+}
+
+impl TokenRec {
+    /// When it was last modified (its creation when never modified).
+    pub(crate) fn modified(&self) -> DateTime<Utc> {
+        self.last_modified.unwrap_or(self.time_created)
+    }
+
+    /// The parsed `expiresOn`, if any.
+    pub(crate) fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.expires_on
+            .as_deref()
+            .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
+            .map(|d| d.with_timezone(&Utc))
+    }
+}
+
+/// What a create sets on a new token.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NewToken {
+    pub user_id: String,
+    pub description: String,
+    /// `ACTIVE` (the default) or `INACTIVE`.
+    pub status: Option<String>,
+    pub expires_on: Option<String>,
+    pub tags: Vec<TagRec>,
+    pub created_by: Option<String>,
+    pub allow_self_change: Option<bool>,
 }
 
 /// A create remembered for `opc-retry-token` replays. Its body holds the secret: Debug
@@ -167,6 +253,8 @@ pub(crate) type Remember<'a> = &'a dyn Fn(&TokenRec, &str) -> RetryRec;
 /// Why a store operation failed; the API layer maps these to OCI errors.
 #[derive(Debug)]
 pub(crate) enum StoreError {
+    /// The caller may not act on that user's tokens (answered like a missing user).
+    NotAuthorized,
     UserNotFound,
     TokenNotFound,
     LimitExceeded(usize),
@@ -221,8 +309,9 @@ fn profile_for(index: usize) -> (String, String) {
 
 impl Store {
     /// Loads the state in `dir` (creating the directory, tenancy and users as needed) and
-    /// makes sure at least `users` users exist. Rewrites the config file.
-    pub(crate) fn open(dir: &Path, users: usize) -> Result<Store, MockError> {
+    /// makes sure at least `users` users and `domains` identity domains exist (each secondary
+    /// domain with at least `users` users of its own). Rewrites the config file.
+    pub(crate) fn open(dir: &Path, users: usize, domains: usize) -> Result<Store, MockError> {
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
         let dir = std::fs::canonicalize(dir).map_err(|e| io_err(dir, e))?;
         let keys_dir = dir.join("keys");
@@ -252,6 +341,7 @@ impl Store {
                 users: Vec::new(),
                 tokens: Vec::new(),
                 retry_tokens: Vec::new(),
+                domains: Vec::new(),
             },
             Err(e) => return Err(io_err(&state_path, e)),
         };
@@ -281,7 +371,44 @@ impl Store {
                 public_key_file,
                 fingerprint: keys::fingerprint(&key.spki_der),
                 public_key_der: base64::engine::general_purpose::STANDARD.encode(&key.spki_der),
+                scim_id: ids::hex_lower(32),
             });
+        }
+        for user in &mut data.users {
+            if user.scim_id.is_empty() {
+                user.scim_id = ids::hex_lower(32);
+            }
+        }
+        for token in &mut data.tokens {
+            if token.scim_id.is_empty() {
+                token.scim_id = ids::hex_lower(32);
+            }
+        }
+        let now = Utc::now()
+            .duration_trunc(Duration::milliseconds(1))
+            .unwrap_or_else(|_| Utc::now());
+        while data.domains.len() < domains.max(1) {
+            let index = data.domains.len();
+            data.domains.push(DomainRec {
+                ocid: ids::ocid("domain"),
+                display_name: if index == 0 {
+                    "Default".into()
+                } else {
+                    format!("Domain{}", index + 1)
+                },
+                time_created: now,
+                users: Vec::new(),
+            });
+        }
+        for (index, domain) in data.domains.iter_mut().enumerate().skip(1) {
+            while domain.users.len() < users.max(1) {
+                let n = domain.users.len();
+                domain.users.push(DomainUserRec {
+                    id: ids::hex_lower(32),
+                    ocid: ids::ocid("user"),
+                    user_name: format!("domain{}.user{n}", index + 1),
+                });
+            }
         }
         let mut store = Store {
             dir,
@@ -364,7 +491,8 @@ impl Store {
         self.data.tokens.len()
     }
 
-    fn check_user(&self, user_id: &str) -> Result<(), StoreError> {
+    /// An IAM user (the classic API's users; the Default domain's).
+    pub(crate) fn check_user(&self, user_id: &str) -> Result<(), StoreError> {
         if self.data.users.iter().any(|u| u.ocid == user_id) {
             Ok(())
         } else {
@@ -379,8 +507,8 @@ impl Store {
         })
     }
 
-    /// Creates a token (enforcing the per-user limit; 0 = unlimited). `remember` builds the
-    /// retry record from the new token and its secret, stored in the same atomic write.
+    /// Creates a token with only a description (enforcing the per-user limit; 0 = unlimited).
+    #[cfg(test)]
     pub(crate) fn create_token(
         &mut self,
         user_id: &str,
@@ -389,22 +517,54 @@ impl Store {
         now: DateTime<Utc>,
         remember: Option<Remember<'_>>,
     ) -> Result<(TokenRec, String), StoreError> {
-        self.check_user(user_id)?;
+        let new = NewToken {
+            user_id: user_id.to_string(),
+            description: description.to_string(),
+            ..NewToken::default()
+        };
+        self.create_token_with(new, limit, now, remember)
+    }
+
+    /// Creates a token (enforcing the per-user limit across both APIs; 0 = unlimited) for a
+    /// user of any domain. `remember` builds the retry record from the new token and its
+    /// secret, stored in the same atomic write.
+    pub(crate) fn create_token_with(
+        &mut self,
+        new: NewToken,
+        limit: usize,
+        now: DateTime<Utc>,
+        remember: Option<Remember<'_>>,
+    ) -> Result<(TokenRec, String), StoreError> {
+        if self.domain_of_user(&new.user_id).is_none() {
+            return Err(StoreError::UserNotFound);
+        }
         let time_created = now.duration_trunc(Duration::milliseconds(1)).unwrap_or(now);
         self.mutate(|data| {
-            let held = data.tokens.iter().filter(|t| t.user_id == user_id).count();
+            let held = data
+                .tokens
+                .iter()
+                .filter(|t| t.user_id == new.user_id)
+                .count();
             if limit > 0 && held >= limit {
                 return Err(StoreError::LimitExceeded(limit));
             }
+            let secret = ids::token_secret();
             let token = TokenRec {
                 id: ids::ocid("credential"),
-                user_id: user_id.to_string(),
-                description: description.to_string(),
+                user_id: new.user_id.clone(),
+                description: new.description.clone(),
                 time_created,
                 etag: ids::hex_lower(32),
-                lifecycle_state: "ACTIVE".into(),
+                lifecycle_state: new.status.clone().unwrap_or_else(|| "ACTIVE".into()),
+                scim_id: ids::hex_lower(32),
+                expires_on: new.expires_on.clone(),
+                tags: new.tags.clone(),
+                created_by: new.created_by.clone(),
+                last_modified_by: new.created_by.clone(),
+                last_modified: None,
+                secret_sha256: Some(crate::auth::sha256_hex(secret.as_bytes())),
+                allow_self_change: new.allow_self_change,
             };
-            let secret = ids::token_secret();
             data.tokens.push(token.clone());
             if let Some(remember) = remember {
                 let rec = remember(&token, &secret);
@@ -415,6 +575,105 @@ impl Store {
                 data.retry_tokens.push(rec);
             }
             Ok((token, secret))
+        })
+    }
+
+    /// The administrator: the first user (the config file's DEFAULT profile), a member of the
+    /// tenancy's Administrators group.
+    pub(crate) fn admin_ocid(&self) -> &str {
+        self.data.users.first().map_or("", |u| u.ocid.as_str())
+    }
+
+    /// Whether `caller` (a user OCID) may manage the tokens of `target`: its own, or anyone's
+    /// for the administrator.
+    pub(crate) fn may_manage(&self, caller: &str, target: &str) -> bool {
+        caller == target || caller == self.admin_ocid()
+    }
+
+    /// The domains (index 0 = Default).
+    pub(crate) fn domains(&self) -> &[DomainRec] {
+        &self.data.domains
+    }
+
+    /// The users of domain `index` (for the Default domain, the IAM users).
+    pub(crate) fn domain_users(&self, index: usize) -> Vec<DomainUserRec> {
+        if index == 0 {
+            self.data
+                .users
+                .iter()
+                .map(|u| DomainUserRec {
+                    id: u.scim_id.clone(),
+                    ocid: u.ocid.clone(),
+                    user_name: u.name.clone(),
+                })
+                .collect()
+        } else {
+            self.data
+                .domains
+                .get(index)
+                .map(|d| d.users.clone())
+                .unwrap_or_default()
+        }
+    }
+
+    /// The domain a user (OCID) belongs to.
+    pub(crate) fn domain_of_user(&self, user_ocid: &str) -> Option<usize> {
+        if self.data.users.iter().any(|u| u.ocid == user_ocid) {
+            return Some(0);
+        }
+        self.data
+            .domains
+            .iter()
+            .position(|d| d.users.iter().any(|u| u.ocid == user_ocid))
+            .filter(|&i| i > 0)
+    }
+
+    /// The tokens of domain `index`'s users, in creation order.
+    pub(crate) fn domain_tokens(&self, index: usize) -> Vec<TokenRec> {
+        self.data
+            .tokens
+            .iter()
+            .filter(|t| self.domain_of_user(&t.user_id) == Some(index))
+            .cloned()
+            .collect()
+    }
+
+    /// A token of domain `index` by SCIM id or OCID.
+    pub(crate) fn domain_token(&self, index: usize, id: &str) -> Option<TokenRec> {
+        self.data
+            .tokens
+            .iter()
+            .find(|t| {
+                (t.scim_id == id || t.id == id) && self.domain_of_user(&t.user_id) == Some(index)
+            })
+            .cloned()
+    }
+
+    /// Replaces the token with `updated.id` (checking `if_match` against its current etag),
+    /// with a new etag.
+    pub(crate) fn replace_token(
+        &mut self,
+        mut updated: TokenRec,
+        if_match: Option<&str>,
+    ) -> Result<TokenRec, StoreError> {
+        self.mutate(|data| {
+            let idx = Self::check_token(data, &updated.user_id, &updated.id, if_match)?;
+            updated.etag = ids::hex_lower(32);
+            data.tokens[idx] = updated.clone();
+            Ok(updated)
+        })
+    }
+
+    /// Deletes a token by OCID (checking `if_match`).
+    pub(crate) fn remove_token(
+        &mut self,
+        token: &TokenRec,
+        if_match: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.mutate(|data| {
+            let idx = Self::check_token(data, &token.user_id, &token.id, if_match)?;
+            data.tokens.remove(idx);
+            Ok(())
         })
     }
 
@@ -461,6 +720,7 @@ impl Store {
         token_id: &str,
         description: Option<&str>,
         if_match: Option<&str>,
+        by: Option<&str>,
     ) -> Result<TokenRec, StoreError> {
         self.check_user(user_id)?;
         self.mutate(|data| {
@@ -470,6 +730,10 @@ impl Store {
                 token.description = d.to_string();
             }
             token.etag = ids::hex_lower(32);
+            token.last_modified = Some(Utc::now());
+            if let Some(by) = by {
+                token.last_modified_by = Some(by.to_string());
+            }
             Ok(token.clone())
         })
     }
@@ -497,7 +761,7 @@ mod tests {
     fn open_creates_and_reopens() {
         let dir = tempfile::tempdir().unwrap();
         let (tenancy, users) = {
-            let s = Store::open(dir.path(), 2).unwrap();
+            let s = Store::open(dir.path(), 2, 1).unwrap();
             (s.tenancy_ocid().to_string(), s.user_ocids())
         };
         assert_eq!(users.len(), 2);
@@ -507,7 +771,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         assert_eq!(mode.permissions().mode() & 0o777, 0o600);
 
-        let mut s = Store::open(dir.path(), 3).unwrap();
+        let mut s = Store::open(dir.path(), 3, 1).unwrap();
         assert_eq!(s.tenancy_ocid(), tenancy);
         assert_eq!(&s.user_ocids()[..2], &users[..]);
         assert_eq!(s.user_ocids().len(), 3);
@@ -525,17 +789,17 @@ mod tests {
             Err(StoreError::UserNotFound)
         ));
         assert!(matches!(
-            s.update_token(&users[0], &t.id, Some("x"), Some("wrong")),
+            s.update_token(&users[0], &t.id, Some("x"), Some("wrong"), None),
             Err(StoreError::EtagMismatch)
         ));
         let u = s
-            .update_token(&users[0], &t.id, Some("x"), Some(&t.etag))
+            .update_token(&users[0], &t.id, Some("x"), Some(&t.etag), None)
             .unwrap();
         assert_ne!(u.etag, t.etag);
         assert_eq!(u.description, "x");
         drop(s);
 
-        let mut s = Store::open(dir.path(), 1).unwrap();
+        let mut s = Store::open(dir.path(), 1, 1).unwrap();
         assert_eq!(s.user_ocids().len(), 3);
         assert_eq!(s.live_tokens(), 2);
         let listed = s

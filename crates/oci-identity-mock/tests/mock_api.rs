@@ -473,7 +473,8 @@ async fn validation_and_routing_errors() {
         )
         .await;
     assert_eq!(r.status, 404);
-    // Any authenticated user may manage another user's tokens.
+    // The administrator (DEFAULT) may manage another user's tokens (others may not: see
+    // mock_scim.rs, authorization_like_oci).
     assert_eq!(c.create(other, "for the other user").await.status, 200);
 
     // Routing.

@@ -3,7 +3,7 @@
 //! OCI `{"code", "message"}` error bodies. It also answers every path no API serves (404).
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::{json_response, parse_object, raw_json_response, Api};
-use crate::auth;
+use crate::auth::{self, Verified};
 use crate::middleware::{ApiError, OciErrors};
-use crate::state::{lock, MockState, Remember, RetryRec, StoreError, TokenRec};
+use crate::state::{lock, MockState, NewToken, Remember, RetryRec, Store, StoreError, TokenRec};
 use crate::stats::Operation;
 
 /// Base path of the Identity API.
@@ -52,7 +52,9 @@ pub(crate) fn router(state: &MockState) -> Router {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::UserNotFound | StoreError::TokenNotFound => ApiError::not_authorized_or_not_found(),
+            StoreError::NotAuthorized | StoreError::UserNotFound | StoreError::TokenNotFound => {
+                ApiError::not_authorized_or_not_found()
+            }
             StoreError::LimitExceeded(n) => ApiError::new(
                 400,
                 "LimitExceeded",
@@ -101,7 +103,12 @@ fn token_json(
             .time_created
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
     );
-    m.insert("timeExpires".into(), Value::Null);
+    m.insert(
+        "timeExpires".into(),
+        t.expires_at().map_or(Value::Null, |e| {
+            json!(e.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        }),
+    );
     let state = if t.lifecycle_state == "ACTIVE" && now - t.time_created < activation {
         "CREATING"
     } else {
@@ -150,7 +157,22 @@ fn description(m: &Map<String, Value>) -> Result<Option<&str>, ApiError> {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The OCID of the user whose key signed the request.
+pub(crate) fn caller_ocid(v: &Verified) -> &str {
+    auth::split_key_id(&v.key_id).map_or("", |(_, user, _)| user)
+}
+
+/// Authorization like OCI's: a user manages its own tokens, the administrator anyone's;
+/// anything else is answered as if the user did not exist.
+fn authorize(store: &Store, caller: &Verified, user_id: &str) -> Result<(), StoreError> {
+    if store.may_manage(caller_ocid(caller), user_id) {
+        Ok(())
+    } else {
+        Err(StoreError::NotAuthorized)
+    }
+}
+
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -160,11 +182,16 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 async fn list(
     State(state): State<MockState>,
+    Extension(caller): Extension<Verified>,
     Path(user_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let shared = &state.inner;
     let now = Utc::now();
-    let tokens = lock(&shared.store).list_tokens(&user_id, now, shared.list_lag)?;
+    let tokens = {
+        let store = lock(&shared.store);
+        authorize(&store, &caller, &user_id)?;
+        store.list_tokens(&user_id, now, shared.list_lag)?
+    };
     let list: Vec<Value> = tokens
         .iter()
         .map(|t| token_json(t, None, now, shared.activation))
@@ -174,6 +201,7 @@ async fn list(
 
 async fn create(
     State(state): State<MockState>,
+    Extension(caller): Extension<Verified>,
     Path(user_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -193,6 +221,8 @@ async fn create(
     let retry_token = header(&headers, "opc-retry-token").map(str::to_string);
     let digest = auth::body_sha256_b64(canonical(&Value::Object(obj)).as_bytes());
     let mut store = lock(&shared.store);
+    authorize(&store, &caller, &user_id)?;
+    store.check_user(&user_id)?;
     if let Some(rt) = &retry_token {
         if let Some(rec) = store.retry_record(rt, now) {
             if rec.user_id == user_id && rec.request_digest == digest {
@@ -223,7 +253,13 @@ async fn create(
     } else {
         None
     };
-    let (t, secret) = store.create_token(&user_id, &desc, shared.token_limit, now, remember)?;
+    let new = NewToken {
+        user_id: user_id.clone(),
+        description: desc,
+        created_by: Some(caller_ocid(&caller).to_string()),
+        ..NewToken::default()
+    };
+    let (t, secret) = store.create_token_with(new, shared.token_limit, now, remember)?;
     Ok(with_etag(
         json_response(
             StatusCode::OK,
@@ -235,6 +271,7 @@ async fn create(
 
 async fn update(
     State(state): State<MockState>,
+    Extension(caller): Extension<Verified>,
     Path((user_id, token_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -242,12 +279,17 @@ async fn update(
     let shared = &state.inner;
     let obj = parse_object(&body, true)?;
     let desc = description(&obj)?;
-    let t = lock(&shared.store).update_token(
-        &user_id,
-        &token_id,
-        desc,
-        header(&headers, "if-match"),
-    )?;
+    let t = {
+        let mut store = lock(&shared.store);
+        authorize(&store, &caller, &user_id)?;
+        store.update_token(
+            &user_id,
+            &token_id,
+            desc,
+            header(&headers, "if-match"),
+            Some(caller_ocid(&caller)),
+        )?
+    };
     Ok(with_etag(
         json_response(
             StatusCode::OK,
@@ -259,10 +301,13 @@ async fn update(
 
 async fn delete(
     State(state): State<MockState>,
+    Extension(caller): Extension<Verified>,
     Path((user_id, token_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    lock(&state.inner.store).delete_token(&user_id, &token_id, header(&headers, "if-match"))?;
+    let mut store = lock(&state.inner.store);
+    authorize(&store, &caller, &user_id)?;
+    store.delete_token(&user_id, &token_id, header(&headers, "if-match"))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

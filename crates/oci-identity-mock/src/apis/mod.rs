@@ -3,10 +3,15 @@
 //!
 //! - [`identity`]: the classic Identity API (`/20160918/users/{userId}/authTokens[/{id}]`),
 //!   signed, OCI error bodies;
-//! - [`admin`]: the unsigned `/_mock/*` endpoints (stats, faults, reset-stats).
+//! - `domains`: the classic API's identity domains (`/20160918/domains[/{domainId}]`);
+//! - [`admin`]: the unsigned `/_mock/*` endpoints (stats, faults, reset-stats);
+//! - [`scim`]: the Identity Domains SCIM API (`/admin/v1/AuthTokens`, `/admin/v1/MyAuthTokens`),
+//!   one router per domain, each on its own listener.
 
 pub mod admin;
+pub(crate) mod domains;
 pub mod identity;
+pub mod scim;
 
 use std::sync::Arc;
 

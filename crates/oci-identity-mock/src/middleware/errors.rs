@@ -20,6 +20,11 @@ pub struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) code: &'static str,
     pub(crate) message: String,
+    /// SCIM `scimType` (RFC 7644 §3.12), e.g. `invalidFilter`; only the SCIM form shows it.
+    pub(crate) scim_type: Option<&'static str>,
+    /// Oracle's SCIM extension `messageId`, e.g. `error.common.validation.invalidFilter`; only
+    /// the SCIM form shows it.
+    pub(crate) message_id: Option<&'static str>,
 }
 
 impl ApiError {
@@ -29,7 +34,29 @@ impl ApiError {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             message: message.into(),
+            scim_type: None,
+            message_id: None,
         }
+    }
+
+    /// The same error with a SCIM `scimType`.
+    pub fn with_scim_type(mut self, scim_type: &'static str) -> ApiError {
+        self.scim_type = Some(scim_type);
+        self
+    }
+
+    /// The same error with Oracle's SCIM `messageId`.
+    pub fn with_message_id(mut self, message_id: &'static str) -> ApiError {
+        self.message_id = Some(message_id);
+        self
+    }
+
+    pub fn scim_type(&self) -> Option<&'static str> {
+        self.scim_type
+    }
+
+    pub fn message_id(&self) -> Option<&'static str> {
+        self.message_id
     }
 
     pub fn status(&self) -> StatusCode {
@@ -146,25 +173,34 @@ impl ErrorRenderer for OciErrors {
 }
 
 /// The SCIM form of Identity Domains (RFC 7644 §3.12): `{"schemas": [".../2.0:Error"],
-/// "detail": "...", "status": "404"}` (status as a string) as `application/scim+json`.
+/// "detail": "...", "status": "404"}` (status as a string) as `application/scim+json`, plus
+/// `scimType` when the error has one, and Oracle's extension (its schema URN in `schemas` and
+/// `{"messageId": ...}` under that URN) when it has a `messageId`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScimErrors;
 
 impl ScimErrors {
     pub const SCHEMA: &'static str = "urn:ietf:params:scim:api:messages:2.0:Error";
+    /// Oracle's error extension.
+    pub const ORACLE_SCHEMA: &'static str =
+        "urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error";
 }
 
 impl ErrorRenderer for ScimErrors {
     fn render(&self, e: &ApiError) -> Response {
-        json_body(
-            e.status,
-            "application/scim+json",
-            &json!({
-                "schemas": [ScimErrors::SCHEMA],
-                "detail": e.message,
-                "status": e.status.as_u16().to_string(),
-            }),
-        )
+        let mut body = json!({
+            "schemas": [ScimErrors::SCHEMA],
+            "detail": e.message,
+            "status": e.status.as_u16().to_string(),
+        });
+        if let Some(t) = e.scim_type {
+            body["scimType"] = json!(t);
+        }
+        if let Some(id) = e.message_id {
+            body["schemas"] = json!([ScimErrors::SCHEMA, ScimErrors::ORACLE_SCHEMA]);
+            body[ScimErrors::ORACLE_SCHEMA] = json!({ "messageId": id });
+        }
+        json_body(e.status, "application/scim+json", &body)
     }
 }
 
