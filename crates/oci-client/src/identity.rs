@@ -201,6 +201,163 @@ impl IdentityClient {
     }
 }
 
+/// An identity domain as the classic Identity API describes it (`/20160918/domains`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Domain {
+    pub id: String,
+    #[serde(default)]
+    pub compartment_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The region-agnostic domain URL: the `idcs_endpoint` of the SCIM API.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub home_region_url: Option<String>,
+    #[serde(default)]
+    pub home_region: Option<String>,
+    #[serde(default)]
+    pub replica_regions: Vec<ReplicaRegion>,
+    /// `DEFAULT`, `SECONDARY`.
+    #[serde(default, rename = "type")]
+    pub domain_type: Option<String>,
+    #[serde(default)]
+    pub license_type: Option<String>,
+    #[serde(default)]
+    pub is_hidden_on_login: Option<bool>,
+    #[serde(default)]
+    pub time_created: Option<String>,
+    #[serde(default)]
+    pub lifecycle_state: Option<String>,
+    #[serde(default)]
+    pub lifecycle_details: Option<String>,
+    #[serde(default)]
+    pub freeform_tags: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default)]
+    pub defined_tags: Option<
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    >,
+}
+
+/// A region a domain is replicated to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaRegion {
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// The optional filters of `ListDomains` (`compartment_id` is required separately).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainQuery {
+    pub display_name: Option<String>,
+    pub url: Option<String>,
+    pub home_region_url: Option<String>,
+    pub domain_type: Option<String>,
+    pub license_type: Option<String>,
+    pub is_hidden_on_login: Option<bool>,
+    pub name: Option<String>,
+    pub lifecycle_state: Option<String>,
+}
+
+impl DomainQuery {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        let mut push = |k: &'static str, v: &Option<String>| {
+            if let Some(v) = v {
+                pairs.push((k, v.clone()));
+            }
+        };
+        push("displayName", &self.display_name);
+        push("url", &self.url);
+        push("homeRegionUrl", &self.home_region_url);
+        push("type", &self.domain_type);
+        push("licenseType", &self.license_type);
+        push("name", &self.name);
+        push("lifecycleState", &self.lifecycle_state);
+        if let Some(hidden) = self.is_hidden_on_login {
+            pairs.push(("isHiddenOnLogin", hidden.to_string()));
+        }
+        pairs
+    }
+}
+
+/// The most pages [`IdentityClient::list_domains`] follows before it reports an error (a
+/// service that keeps returning `opc-next-page` must not make it loop forever).
+const MAX_DOMAIN_PAGES: usize = 1000;
+
+impl IdentityClient {
+    /// `GET /domains?compartmentId=…`: every domain of the compartment, following
+    /// `opc-next-page`.
+    pub async fn list_domains(
+        &self,
+        compartment_id: &str,
+        query: &DomainQuery,
+    ) -> Result<Vec<Domain>, OciError> {
+        const OP: &str = "ListDomains";
+        check_id(OP, "compartment_id", compartment_id)?;
+        let mut domains = Vec::new();
+        let mut page: Option<String> = None;
+        for _ in 0..MAX_DOMAIN_PAGES {
+            let mut pairs = vec![("compartmentId", compartment_id.to_owned())];
+            pairs.extend(query.pairs());
+            if let Some(p) = &page {
+                pairs.push(("page", p.clone()));
+            }
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let request = ApiRequest {
+                operation: OP,
+                method: Method::GET,
+                url: API.url(&self.endpoint, &["domains".to_owned()], &pairs),
+                body: None,
+                headers: Vec::new(),
+                decode_error: API.decode_error,
+            };
+            let response = self.http.send(request).await?;
+            let items: Vec<Domain> = response.json(OP)?;
+            domains.extend(items);
+            match response.next_page.clone() {
+                Some(next) if Some(&next) != page.as_ref() => page = Some(next),
+                Some(_) => {
+                    return Err(OciError::new(
+                        ErrorKind::Decode(
+                            "the service returned the same opc-next-page twice".into(),
+                        ),
+                        OP,
+                        response.target.clone(),
+                    ))
+                }
+                None => return Ok(domains),
+            }
+        }
+        Err(OciError::new(
+            ErrorKind::Decode(format!("more than {MAX_DOMAIN_PAGES} pages of domains")),
+            OP,
+            "",
+        ))
+    }
+
+    /// `GET /domains/{domainId}`.
+    pub async fn get_domain(&self, domain_id: &str) -> Result<Domain, OciError> {
+        const OP: &str = "GetDomain";
+        check_id(OP, "domain_id", domain_id)?;
+        let request = self.request(
+            OP,
+            Method::GET,
+            &["domains".to_owned(), domain_id.to_owned()],
+            None,
+        );
+        self.http.send(request).await?.json(OP)
+    }
+}
+
 fn tokens_path(user_id: &str, token_id: Option<&str>) -> Vec<String> {
     let mut segments = vec![
         "users".to_owned(),
@@ -273,11 +430,39 @@ mod tests {
             body,
             opc_request_id: Some("r".into()),
             target: "POST x".into(),
+            next_page: None,
         };
         let err = response.json::<AuthToken>("CreateAuthToken").unwrap_err();
         let text = err.to_string();
         assert!(!text.contains("s3cr3t"), "{text}");
         assert!(matches!(err.kind, ErrorKind::Decode(_)));
+    }
+
+    #[test]
+    fn domains_read_with_every_field() {
+        let d: Domain = serde_json::from_str(
+            r#"{"id":"ocid1.domain.oc1..d","compartmentId":"ocid1.tenancy.oc1..t","displayName":"Default",
+            "description":"d","url":"https://idcs-abc.identity.oraclecloud.com:443","homeRegionUrl":"https://idcs-abc.identity.oraclecloud.com:443",
+            "homeRegion":"us-ashburn-1","replicaRegions":[{"region":"us-phoenix-1","url":"u","state":"ENABLED"}],
+            "type":"DEFAULT","licenseType":"free","isHiddenOnLogin":false,"timeCreated":"2024-01-01T00:00:00Z",
+            "lifecycleState":"ACTIVE","lifecycleDetails":null,"freeformTags":{"a":"b"},"definedTags":{"ns":{"k":"v"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(d.domain_type.as_deref(), Some("DEFAULT"));
+        assert_eq!(d.replica_regions[0].state.as_deref(), Some("ENABLED"));
+        assert_eq!(d.defined_tags.unwrap()["ns"]["k"], "v");
+        let q = DomainQuery {
+            display_name: Some("Default".into()),
+            is_hidden_on_login: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            q.pairs(),
+            vec![
+                ("displayName", "Default".to_string()),
+                ("isHiddenOnLogin", "false".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@ mod domains_model;
 mod domains_my_auth_token;
 mod domains_my_auth_token_data_source;
 mod domains_my_auth_tokens_data_source;
+mod identity_domain_data_source;
+mod identity_domains_data_source;
 mod list_cache;
 mod model;
 
@@ -290,6 +292,12 @@ impl Provider for OciProvider {
             Arc::new(domains_my_auth_tokens_data_source::my_auth_tokens(
                 self.data.clone(),
             )),
+            Arc::new(identity_domain_data_source::IdentityDomainDataSource::new(
+                self.data.clone(),
+            )),
+            Arc::new(
+                identity_domains_data_source::IdentityDomainsDataSource::new(self.data.clone()),
+            ),
         ]
     }
 

@@ -56,7 +56,85 @@ fn pages() -> Vec<(&'static str, String)> {
         ("data-sources/identity_auth_tokens.md", data_source_page),
         ("list-resources/identity_auth_token.md", list_page),
     ];
+    pages.extend(domains_pages(&p));
     pages.extend(inventory_pages(&p));
+    pages
+}
+
+/// The Identity Domains resources and the data sources that go with them.
+fn domains_pages(p: &OciProvider) -> Vec<(&'static str, String)> {
+    let resource = |name: &str| {
+        p.resources()
+            .into_iter()
+            .find(|r| r.type_name() == name)
+            .unwrap()
+            .schema()
+    };
+    let data_source = |name: &str| {
+        p.data_sources()
+            .into_iter()
+            .find(|d| d.type_name() == name)
+            .unwrap()
+            .schema()
+    };
+    let secret_note = "~> The API returns the token value only when the token is created. It is stored in state (marked sensitive) and kept there; **an imported token has `token = null`**, because no API call can read the secret back.";
+    let admin = resource("oci_identity_domains_auth_token");
+    let admin_page = format!(
+        "{}# oci_identity_domains_auth_token (Resource)\n\n{}\n\n{secret_note}\n\nDifferences from the official provider: `description`, `status` and `tags` are updated in place with one SCIM PATCH (the official provider replaces the token); `attribute_sets`, `attributes`, `authorization`, `resource_type_schema_version` and the self-change extension change without an API call; `status` and the self-change extension, which the API never returns, keep their configured values, so the official example plans empty after apply without its `lifecycle {{ ignore_changes }}`; `token` and `authorization` are sensitive; SCIM errors show their `detail`, `scimType`/`messageId` and a hint instead of `400-BadErrorResponse`.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}\n## Import\n\nImport by domain URL and SCIM id, the official provider's ID format:\n\n```shell\n{}```\n\nOr, with Terraform 1.12 and later, by resource identity (`idcs_endpoint`, `id`):\n\n```terraform\n{}```\n",
+        front_matter("oci_identity_domains_auth_token Resource - oci", "An auth token of a user in an OCI identity domain."),
+        admin.block.description,
+        example("resources/oci_identity_domains_auth_token/resource.tf"),
+        schema_markdown(&admin.block),
+        example("resources/oci_identity_domains_auth_token/import.sh"),
+        example("resources/oci_identity_domains_auth_token/import-by-identity.tf"),
+    );
+    let my = resource("oci_identity_domains_my_auth_token");
+    let my_page = format!(
+        "{}# oci_identity_domains_my_auth_token (Resource)\n\n{}\n\n{secret_note} The official type has no `token` attribute at all.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}\n## Import\n\n```shell\n{}```\n\nOr by resource identity (`idcs_endpoint`, `id`).\n",
+        front_matter("oci_identity_domains_my_auth_token Resource - oci", "An auth token of the calling user in an OCI identity domain."),
+        my.block.description,
+        example("resources/oci_identity_domains_my_auth_token/resource.tf"),
+        schema_markdown(&my.block),
+        example("resources/oci_identity_domains_my_auth_token/import.sh"),
+    );
+    let mut pages = vec![
+        ("resources/identity_domains_auth_token.md", admin_page),
+        ("resources/identity_domains_my_auth_token.md", my_page),
+    ];
+    for (file, name, what) in [
+        (
+            "data-sources/identity_domains_auth_token.md",
+            "oci_identity_domains_auth_token",
+            "An auth token of an identity domain, by id.",
+        ),
+        (
+            "data-sources/identity_domains_my_auth_token.md",
+            "oci_identity_domains_my_auth_token",
+            "An auth token of the calling user in an identity domain, by id.",
+        ),
+        (
+            "data-sources/identity_domain.md",
+            "oci_identity_domain",
+            "An identity domain, by OCID.",
+        ),
+        (
+            "data-sources/identity_domains.md",
+            "oci_identity_domains",
+            "The identity domains of a compartment.",
+        ),
+    ] {
+        let schema = data_source(name);
+        pages.push((
+            file,
+            format!(
+                "{}# {name} (Data Source)\n\n{}\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+                front_matter(&format!("{name} Data Source - oci"), what),
+                schema.block.description,
+                example(&format!("data-sources/{name}/data-source.tf")),
+                schema_markdown(&schema.block)
+            ),
+        ));
+    }
     pages
 }
 

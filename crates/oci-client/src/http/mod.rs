@@ -120,6 +120,8 @@ pub(crate) struct ApiResponse {
     pub opc_request_id: Option<String>,
     /// `METHOD URL` of the request, for error reports.
     pub target: String,
+    /// The `opc-next-page` header of a paged OCI list.
+    pub next_page: Option<String>,
 }
 
 impl std::fmt::Debug for ApiResponse {
@@ -279,6 +281,12 @@ impl HttpClient {
             .get("opc-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let next_page = response
+            .headers()
+            .get("opc-next-page")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned);
         let bytes = response
             .bytes()
             .await
@@ -290,6 +298,7 @@ impl HttpClient {
                 body: bytes.to_vec(),
                 opc_request_id: Some(opc_request_id),
                 target: target.to_owned(),
+                next_page,
             });
         }
         let DecodedError {
