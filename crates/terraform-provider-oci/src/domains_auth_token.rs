@@ -22,7 +22,7 @@ use tfplugin::model::{Attr, CtyObject};
 use tfplugin::schema::{IdentityAttribute, IdentitySchema, Schema};
 
 use super::common::{api_error, parse_duration, timeouts_block, DEFAULT_TIMEOUT};
-use super::domains_model::{self, DomainsAuthTokenModel, MyAuthTokenModel};
+use super::domains_model::{self, Blocks, DomainsAuthTokenModel, MyAuthTokenModel};
 use super::model::Timeouts;
 use super::ProviderData;
 
@@ -188,7 +188,7 @@ pub fn patch_operations(
             ops.push(PatchOperation::replace("status", s));
         }
     }
-    if let Attr::Known(planned) = &plan.tags {
+    if let Blocks::Known(planned) = &plan.tags {
         if prior.tags.known() != Some(planned) {
             match plan.tag_list() {
                 Some(tags) => ops.push(PatchOperation::replace(
@@ -349,6 +349,11 @@ impl Resource for DomainsAuthTokenResource {
         );
         match req.ctx.run(call).await {
             Ok(Ok(t)) => {
+                if self.variant == Variant::My && state.user.is_null() {
+                    // Imported: my_ configurations leave `user` out (it can only be the
+                    // caller), so an imported token keeps no user block either.
+                    state.user = Blocks::Known(vec![]);
+                }
                 state.refresh(&t);
                 ReadResponse {
                     state: self.variant.encode(&state, req.state.get("timeouts")),
@@ -545,7 +550,7 @@ mod tests {
             ]
         );
         assert!(s.block.get_attribute("token").unwrap().sensitive);
-        for replaces in ["idcs_endpoint", "expires_on"] {
+        for replaces in ["idcs_endpoint", "expires_on", "schemas"] {
             assert!(s
                 .block
                 .get_attribute(replaces)
@@ -581,14 +586,14 @@ mod tests {
         let prior = DomainsAuthTokenModel {
             description: Attr::Known("a".into()),
             status: Attr::Known("ACTIVE".into()),
-            tags: Attr::Known(vec![]),
+            tags: Blocks::Known(vec![]),
             ..Default::default()
         };
         assert!(patch_operations(&prior, &prior).is_empty());
         let mut plan = prior.clone();
         plan.description = Attr::Known("b".into());
         plan.status = Attr::Known("INACTIVE".into());
-        plan.tags = Attr::Known(vec![TagModel {
+        plan.tags = Blocks::Known(vec![TagModel {
             key: Attr::Known("k".into()),
             value: Attr::Known("v".into()),
         }]);

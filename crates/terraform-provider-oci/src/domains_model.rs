@@ -13,6 +13,7 @@ use oci_client::identity_domains::{
 use tfplugin::cty::{Type, Value};
 use tfplugin::cty_object;
 use tfplugin::model::{Attr, CtyField, CtyObject, CtyType, Resolve};
+use tfplugin::plan::PlanModifier;
 use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting};
 
 cty_object! {
@@ -142,6 +143,59 @@ string_object! {
     }
 }
 
+/// The value of a list of nested blocks: null (an imported state, before its first read) or
+/// the blocks. Unlike `Attr<Vec<T>>`, blocks whose computed attributes are still unknown
+/// stay blocks (each attribute unknown on its own), so a plan's configured parts are kept.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Blocks<T> {
+    #[default]
+    Null,
+    Known(Vec<T>),
+}
+
+impl<T> Blocks<T> {
+    pub fn known(&self) -> Option<&Vec<T>> {
+        match self {
+            Blocks::Known(v) => Some(v),
+            Blocks::Null => None,
+        }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self, Blocks::Null)
+    }
+}
+
+impl<T: CtyField> CtyField for Blocks<T> {
+    fn from_cty(v: &Value) -> Result<Self, String> {
+        match v {
+            // A wholly unknown list of blocks (e.g. from a `dynamic` block) is read as none.
+            Value::Null | Value::Unknown => Ok(Blocks::Null),
+            v => Vec::<T>::from_cty(v).map(Blocks::Known),
+        }
+    }
+    fn to_cty(&self) -> Value {
+        match self {
+            Blocks::Null => Value::Null,
+            Blocks::Known(v) => v.to_cty(),
+        }
+    }
+}
+
+impl<T: CtyType> CtyType for Blocks<T> {
+    fn cty_type() -> Type {
+        Type::list(T::cty_type())
+    }
+}
+
+impl<T: Resolve + Default> Resolve for Blocks<T> {
+    fn resolve_from(&mut self, decided: &Self) {
+        if let Blocks::Known(v) = self {
+            let none = Vec::new();
+            v.resolve_from(decided.known().unwrap_or(&none));
+        }
+    }
+}
+
 /// The name of the self-change extension block (the official provider's spelling).
 pub const SELF_CHANGE_BLOCK: &str = "urnietfparamsscimschemasoracleidcsextensionself_change_user";
 
@@ -183,7 +237,13 @@ cty_object! {
             .optional()
             .computed()
             .use_state_for_unknown()
-            .requires_replace()
+            .plan_modifier(PlanModifier::requires_replace_if(
+                "Changing the expiry replaces the token; the same instant spelt differently (`…00Z`, `…00.000Z`) does not.",
+                |req, planned| match (req.prior.and_then(Value::as_str), planned.as_str()) {
+                    (Some(prior), Some(planned)) => !same_instant(prior, planned),
+                    _ => true,
+                },
+            ))
             .description("When the token expires (RFC 3339, e.g. `2030-01-01T00:00:00Z`). Immutable: changing it replaces the token."),
         pub ocid: Attr<String> = |a| a
             .optional()
@@ -236,11 +296,11 @@ cty_object! {
             .use_state_for_unknown()
             .description("The token itself. The API returns it only at create, so it is kept from state afterwards; it is null for imported tokens."),
         /// Block `tags`.
-        pub tags: Attr<Vec<TagModel>>,
+        pub tags: Blocks<TagModel>,
         /// Block `urnietfparamsscimschemasoracleidcsextensionself_change_user`.
-        pub urnietfparamsscimschemasoracleidcsextensionself_change_user: Attr<Vec<SelfChangeModel>>,
+        pub urnietfparamsscimschemasoracleidcsextensionself_change_user: Blocks<SelfChangeModel>,
         /// Block `user`.
-        pub user: Attr<Vec<UserModel>>,
+        pub user: Blocks<UserModel>,
     }
 }
 
@@ -267,8 +327,8 @@ cty_object! {
         pub idcs_prevented_operations: Attr<Vec<String>>,
         pub meta: Attr<Vec<MetaModel>>,
         pub token: Attr<String>,
-        pub tags: Attr<Vec<TagModel>>,
-        pub user: Attr<Vec<UserModel>>,
+        pub tags: Blocks<TagModel>,
+        pub user: Blocks<UserModel>,
     }
 }
 
@@ -442,8 +502,8 @@ impl DomainsAuthTokenModel {
             idcs_prevented_operations: known_strings(&t.idcs_prevented_operations),
             meta: meta(&t.meta),
             token: Attr::from_option(t.token.clone().filter(|s| !s.is_empty())),
-            tags: Attr::Known(tags(t.tags.as_deref().unwrap_or_default())),
-            urnietfparamsscimschemasoracleidcsextensionself_change_user: Attr::Known(
+            tags: Blocks::Known(tags(t.tags.as_deref().unwrap_or_default())),
+            urnietfparamsscimschemasoracleidcsextensionself_change_user: Blocks::Known(
                 t.self_change
                     .iter()
                     .map(|s| SelfChangeModel {
@@ -451,7 +511,7 @@ impl DomainsAuthTokenModel {
                     })
                     .collect(),
             ),
-            user: Attr::Known(t.user.iter().map(user).collect()),
+            user: Blocks::Known(t.user.iter().map(user).collect()),
             ..Default::default()
         }
     }
@@ -519,10 +579,11 @@ impl DomainsAuthTokenModel {
             .urnietfparamsscimschemasoracleidcsextensionself_change_user
             .is_null()
         {
-            self.urnietfparamsscimschemasoracleidcsextensionself_change_user = Attr::Known(vec![]);
+            self.urnietfparamsscimschemasoracleidcsextensionself_change_user =
+                Blocks::Known(vec![]);
         }
         self.user = match (&self.user, t.user.as_ref()) {
-            (Attr::Known(v), _) if v.is_empty() => Attr::Known(vec![]),
+            (Blocks::Known(v), _) if v.is_empty() => Blocks::Known(vec![]),
             (_, Some(u)) => {
                 // Keep a form of the user the configuration gave (value and/or ocid) when
                 // the API did not echo it.
@@ -535,9 +596,9 @@ impl DomainsAuthTokenModel {
                         fresh.value = prior.value.clone();
                     }
                 }
-                Attr::Known(vec![fresh])
+                Blocks::Known(vec![fresh])
             }
-            (Attr::Null, None) => Attr::Known(vec![]),
+            (Blocks::Null, None) => Blocks::Known(vec![]),
             (other, None) => other.clone(),
         };
         for list in [&mut self.idcs_created_by, &mut self.idcs_last_modified_by] {
@@ -664,7 +725,7 @@ impl MyAuthTokenModel {
             meta: self.meta.clone(),
             token: self.token.clone(),
             tags: self.tags.clone(),
-            urnietfparamsscimschemasoracleidcsextensionself_change_user: Attr::Known(vec![]),
+            urnietfparamsscimschemasoracleidcsextensionself_change_user: Blocks::Known(vec![]),
             user: self.user.clone(),
         }
     }
@@ -732,12 +793,12 @@ mod tests {
         let mut state = DomainsAuthTokenModel::from_api(&api());
         state.status = Attr::Known("ACTIVE".into());
         state.expires_on = Attr::Known("2030-01-01T00:00:00.000Z".into());
-        state.tags = Attr::Known(vec![TagModel {
+        state.tags = Blocks::Known(vec![TagModel {
             key: Attr::Known("k".into()),
             value: Attr::Known("v".into()),
         }]);
         state.urnietfparamsscimschemasoracleidcsextensionself_change_user =
-            Attr::Known(vec![SelfChangeModel {
+            Blocks::Known(vec![SelfChangeModel {
                 allow_self_change: Attr::Known(false),
             }]);
         let mut read = api();
@@ -772,7 +833,7 @@ mod tests {
     #[test]
     fn an_unconfigured_user_block_stays_empty_and_an_imported_one_is_filled() {
         let mut state = DomainsAuthTokenModel::from_api(&api());
-        state.user = Attr::Known(vec![]);
+        state.user = Blocks::Known(vec![]);
         state.refresh(&api());
         assert!(state.user.known().unwrap().is_empty());
         let mut imported = DomainsAuthTokenModel {
@@ -795,16 +856,16 @@ mod tests {
             status: Attr::Known("INACTIVE".into()),
             expires_on: Attr::Known("2030-01-01T00:00:00Z".into()),
             ocid: Attr::Unknown,
-            user: Attr::Known(vec![UserModel {
+            user: Blocks::Known(vec![UserModel {
                 value: Attr::Known("u1".into()),
                 ocid: Attr::Unknown,
                 ..Default::default()
             }]),
-            tags: Attr::Known(vec![TagModel {
+            tags: Blocks::Known(vec![TagModel {
                 key: Attr::Known("k".into()),
                 value: Attr::Known("v".into()),
             }]),
-            urnietfparamsscimschemasoracleidcsextensionself_change_user: Attr::Known(vec![
+            urnietfparamsscimschemasoracleidcsextensionself_change_user: Blocks::Known(vec![
                 SelfChangeModel {
                     allow_self_change: Attr::Known(true),
                 },
