@@ -632,15 +632,15 @@ async fn crud_through_scim_is_visible_through_the_classic_api() {
     let s = stats(&server).await;
     assert_eq!(s["live_tokens"], 0);
     assert_eq!(
-        s["requests"]["CreateAuthTokens (SCIM)"]["by_status"]["201"], 1,
+        s["requests"]["CreateAuthToken (SCIM)"]["by_status"]["201"], 1,
         "{s}"
     );
     assert_eq!(
-        s["requests"]["DeleteAuthTokens (SCIM)"]["by_status"]["204"], 1,
+        s["requests"]["DeleteAuthToken (SCIM)"]["by_status"]["204"], 1,
         "{s}"
     );
     assert_eq!(
-        s["requests"]["DeleteAuthTokens (SCIM)"]["by_status"]["404"], 1,
+        s["requests"]["DeleteAuthToken (SCIM)"]["by_status"]["404"], 1,
         "{s}"
     );
 

@@ -84,11 +84,14 @@ impl Variant {
     }
 }
 
-/// The router of domain `ctx` (with a SCIM 404 for every other path).
+/// The router of domain `ctx` (with a SCIM 404 for every other path). Its operations are
+/// counted in the stats as `CreateAuthToken (SCIM)`, `GetAuthToken (SCIM)`,
+/// `ListAuthTokens (SCIM)`, `SearchAuthTokens (SCIM)`, `PatchAuthToken (SCIM)`,
+/// `DeleteAuthToken (SCIM)` and the same with `MyAuthToken(s)`, over all domains.
 pub(crate) fn router(state: &MockState, ctx: DomainCtx) -> Router {
     let mut api = Api::new(state, ScimErrors);
     macro_rules! ops {
-        ($variant:literal, $list:ident, $create:ident, $search:ident, $get:ident, $patch:ident, $delete:ident) => {{
+        ($variant:literal, $one:literal, $list:ident, $create:ident, $search:ident, $get:ident, $patch:ident, $delete:ident) => {{
             let coll = format!("{SCIM_BASE_PATH}/{}", $variant);
             let one = format!("{coll}/{{id}}");
             api = api
@@ -101,7 +104,7 @@ pub(crate) fn router(state: &MockState, ctx: DomainCtx) -> Router {
                 .operation(
                     Method::POST,
                     &coll,
-                    concat!("Create", $variant, " (SCIM)"),
+                    concat!("Create", $one, " (SCIM)"),
                     $create,
                 )
                 .operation(
@@ -110,23 +113,24 @@ pub(crate) fn router(state: &MockState, ctx: DomainCtx) -> Router {
                     concat!("Search", $variant, " (SCIM)"),
                     $search,
                 )
-                .operation(Method::GET, &one, concat!("Get", $variant, " (SCIM)"), $get)
+                .operation(Method::GET, &one, concat!("Get", $one, " (SCIM)"), $get)
                 .operation(
                     Method::PATCH,
                     &one,
-                    concat!("Patch", $variant, " (SCIM)"),
+                    concat!("Patch", $one, " (SCIM)"),
                     $patch,
                 )
                 .operation(
                     Method::DELETE,
                     &one,
-                    concat!("Delete", $variant, " (SCIM)"),
+                    concat!("Delete", $one, " (SCIM)"),
                     $delete,
                 );
         }};
     }
     ops!(
         "AuthTokens",
+        "AuthToken",
         list_admin,
         create_admin,
         search_admin,
@@ -136,6 +140,7 @@ pub(crate) fn router(state: &MockState, ctx: DomainCtx) -> Router {
     );
     ops!(
         "MyAuthTokens",
+        "MyAuthToken",
         list_my,
         create_my,
         search_my,
