@@ -606,6 +606,10 @@ impl TokenPages {
             .list_page_with_response(self.collection, &self.domain, &query)
             .await?;
         self.pages += 1;
+        if self.query.count == Some(0) {
+            // `count=0` asks only for the counts: there is nothing to page through.
+            return Ok(Some(page));
+        }
         match next_start_index(requested, &page) {
             Ok(Some(next)) => self.cursor = Cursor::At(next),
             Ok(None) => {}
@@ -1630,6 +1634,21 @@ mod tests {
             "{}",
             heads[0]
         );
+    }
+
+    #[tokio::test]
+    async fn a_count_of_zero_is_one_request_for_the_counts() {
+        let (origin, server) = canned(&[("200 OK", list_body(0, 0, 1, 0, 25))]).await;
+        let query = ListQuery {
+            count: Some(0),
+            ..Default::default()
+        };
+        let mut pages =
+            client(RetryPolicy::default()).pages(Collection::AuthTokens, &origin, query);
+        let page = pages.next_page().await.unwrap().unwrap();
+        assert_eq!((page.total_results, page.resources.len()), (25, 0));
+        assert!(pages.next_page().await.unwrap().is_none());
+        assert_eq!(server.await.unwrap().len(), 1);
     }
 
     #[tokio::test]
