@@ -173,7 +173,7 @@ output "users"     {{ value = distinct(flatten(data.oci_identity_domains_auth_to
     // 3 pages for the first data source (1, 11, 21), one for each other, in each read.
     let lists = scim_lists(&env) - before;
     assert!(
-        lists >= 5 && lists % 5 == 0,
+        lists >= 5 && lists.is_multiple_of(5),
         "{lists} list calls: {}",
         env.stats()
     );
