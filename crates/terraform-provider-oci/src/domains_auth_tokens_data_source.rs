@@ -186,7 +186,8 @@ fn number_arg(config: &Value, name: &str) -> Option<u64> {
 /// rewrites it).
 pub(crate) fn query(v: &Variant, config: &Value) -> ListQuery {
     let s = |name: &str| config.get_str(name).map(str::to_owned);
-    let filter = s(v.filter_attr).map(|f| {
+    // The official example sets `attributes = ""`: an empty value asks for nothing.
+    let filter = s(v.filter_attr).filter(|f| !f.trim().is_empty()).map(|f| {
         if v.rewrites_user_filter {
             user_sub_resource_filter(&f)
         } else {
@@ -195,7 +196,7 @@ pub(crate) fn query(v: &Variant, config: &Value) -> ListQuery {
     });
     let (attributes, attribute_sets) = if v.has_attribute_args {
         (
-            s("attributes"),
+            s("attributes").filter(|a| !a.trim().is_empty()),
             config
                 .get("attribute_sets")
                 .as_elements()
@@ -440,6 +441,16 @@ mod tests {
         assert_eq!(q.attributes.as_deref(), Some("tags"));
         assert_eq!(q.attribute_sets, ["all"]);
         assert_eq!(q.resource_type_schema_version.as_deref(), Some("v2"));
+
+        // The official example's empty values ask for nothing.
+        let c = config(&[
+            ("attributes", "".into()),
+            ("auth_token_filter", " ".into()),
+            ("attribute_sets", Value::List(vec![])),
+        ]);
+        let q = query(&AUTH_TOKENS, &c);
+        assert_eq!((q.attributes, q.filter), (None, None));
+        assert!(q.attribute_sets.is_empty());
     }
 
     #[test]

@@ -463,3 +463,80 @@ async fn domains_bad_filter_shows_the_scim_detail_and_position() {
     assert!(all.contains("position"), "{all}");
     assert!(all.contains("ListAuthTokens"), "the operation: {all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn domains_data_source_as_the_official_example_writes_it() {
+    let env = env_or_skip!(Env::with_users(2));
+    create(&env, 0, "one", None, None).await;
+    create(&env, 0, "two", None, None).await;
+    create(&env, 1, "other user", None, None).await;
+    // The data source block of oracle/terraform-provider-oci examples/identity_domains/
+    // auth_token.tf, with the domain and user as variables.
+    env.config(
+        r#"
+variable "idcs_endpoint" {}
+variable "user_id" {}
+variable "auth_token_auth_token_count" {
+  default = 10
+}
+variable "auth_token_authorization" {
+  default = "authorization"
+}
+variable "auth_token_start_index" {
+  default = 1
+}
+
+data "oci_identity_domains_auth_tokens" "test_auth_tokens" {
+  #Required
+  idcs_endpoint = var.idcs_endpoint
+
+  #Optional
+  auth_token_count  = var.auth_token_auth_token_count
+  auth_token_filter = "user.value eq \"${var.user_id}\""
+  attribute_sets    = []
+  attributes        = ""
+  authorization     = var.auth_token_authorization
+  #use the latest if not provided
+  # resource_type_schema_version = var.auth_token_resource_type_schema_version
+  start_index = var.auth_token_start_index
+}
+
+output "descriptions" {
+  value = sort(data.oci_identity_domains_auth_tokens.test_auth_tokens.auth_tokens[*].description)
+}
+"#,
+    );
+    let ep = format!("-var=idcs_endpoint={}", endpoint(&env));
+    let user = format!("-var=user_id={}", scim_user(&env, 0));
+    env.tf(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        &ep,
+        &user,
+    ])
+    .await
+    .ok();
+    let state = env.state().await;
+    let ds = state["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "data.oci_identity_domains_auth_tokens.test_auth_tokens")
+        .cloned()
+        .unwrap();
+    assert_eq!(ds["sensitive_values"]["authorization"], true, "{ds}");
+    assert_eq!(ds["values"]["start_index"], 1);
+    assert_eq!(ds["values"]["total_results"], 2);
+    let out = outputs(&env).await;
+    assert_eq!(
+        out["descriptions"]["value"],
+        serde_json::json!(["one", "two"]),
+        "{out}"
+    );
+}
