@@ -103,6 +103,7 @@ impl ScimError {
         let detail = lower(&self.detail);
         id.contains("limit")
             || id.contains("maxallowed")
+            || (id.contains("max") && id.contains("token"))
             || (detail.contains("token")
                 && (detail.contains("limit")
                     || detail.contains("maximum")

@@ -578,6 +578,19 @@ impl Store {
         })
     }
 
+    /// Remembers a create for `opc-retry-token` replays (replacing an older record of the same
+    /// token, dropping expired ones).
+    pub(crate) fn remember_retry(&mut self, rec: RetryRec) -> Result<(), StoreError> {
+        self.mutate(|data| {
+            data.retry_tokens.retain(|r| {
+                r.retry_token != rec.retry_token
+                    && rec.time - r.time < Duration::hours(RETRY_TOKEN_TTL_HOURS)
+            });
+            data.retry_tokens.push(rec);
+            Ok(())
+        })
+    }
+
     /// The administrator: the first user (the config file's DEFAULT profile), a member of the
     /// tenancy's Administrators group.
     pub(crate) fn admin_ocid(&self) -> &str {

@@ -1301,3 +1301,60 @@ async fn state_and_domains_persist_across_restart() {
     assert_eq!(r.json()["description"], "kept");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn retry_tokens_replay_creates_and_list_lag_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), |o| {
+        o.users = 2;
+        o.list_lag_ms = 300;
+    })
+    .await;
+    let d = server.identity_domains[0].clone();
+    let c = Client::new(&server, "DEFAULT");
+    let body =
+        json!({"schemas": [AUTH_TOKEN], "user": {"value": d.users[1].id}, "description": "r"});
+    let send = |body: Value, rt: &'static str| {
+        let c = &c;
+        let ep = d.idcs_endpoint.clone();
+        async move {
+            c.request(
+                "POST",
+                &ep,
+                "/admin/v1/AuthTokens",
+                Some(&body),
+                &[("opc-retry-token", rt)],
+                true,
+            )
+            .await
+        }
+    };
+    let first = send(body.clone(), "rt-1").await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = send(body.clone(), "rt-1").await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json()["id"], first.json()["id"]);
+    assert_eq!(again.json()["token"], first.json()["token"]);
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    let mut other = body.clone();
+    other["description"] = json!("different");
+    let e = send(other, "rt-1").await.scim_error(409);
+    assert!(e["detail"].as_str().unwrap().contains("retry token"), "{e}");
+    assert_eq!(stats(&server).await["live_tokens"], 1);
+    // A new token shows up in lists only after the lag, but GET finds it at once.
+    let id = first.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(c.list(&d, "").await["totalResults"], 0);
+    let r = c
+        .send(
+            "GET",
+            &d.idcs_endpoint,
+            &format!("/admin/v1/AuthTokens/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(ids(&c.list(&d, "").await), [id.as_str()]);
+    server.stop().await;
+}

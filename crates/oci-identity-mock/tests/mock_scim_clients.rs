@@ -171,20 +171,64 @@ fn official_oci_cli_manages_domain_auth_tokens() {
     assert!(stderr.contains("mutability"), "{stderr}");
 
     // a second token, made through the classic API, then list and search
-    let classic = Command::new(&bin)
-        .args(["iam", "auth-token", "create", "--user-id", &user_ocid])
-        .args(["--description", "classic"])
-        .args(["--config-file", &cli.config, "--endpoint", &mock.endpoint])
-        .env("HOME", &home)
-        .env("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .output()
-        .unwrap();
-    assert!(
-        classic.status.success(),
-        "{}",
-        String::from_utf8_lossy(&classic.stderr)
+    // The classic API through the CLI: the domains (their URLs are the SCIM endpoints) and a
+    // second token for the same user.
+    let classic_cli = |args: &[&str]| -> Value {
+        let out = Command::new(&bin)
+            .args(args)
+            .args(["--config-file", &cli.config, "--endpoint", &mock.endpoint])
+            .env("HOME", &home)
+            .env("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True")
+            .env("SUPPRESS_LABEL_WARNING", "True")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "oci {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let domains = classic_cli(&[
+        "iam",
+        "domain",
+        "list",
+        "--compartment-id",
+        &mock.tenancy_ocid,
+        "--all",
+        "--page-size",
+        "1",
+    ]);
+    let urls: Vec<&str> = domains["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [endpoint.as_str(), domain(&mock, 1).0.as_str()],
+        "{domains}"
     );
+    assert_eq!(domains["data"][0]["display-name"], "Default");
+    let d1 = mock.ready["identity_domains"][1]["domain_ocid"]
+        .as_str()
+        .unwrap();
+    let got = classic_cli(&["iam", "domain", "get", "--domain-id", d1]);
+    assert_eq!(got["data"]["type"], "SECONDARY");
+    assert_eq!(got["data"]["lifecycle-state"], "ACTIVE");
+    let classic = classic_cli(&[
+        "iam",
+        "auth-token",
+        "create",
+        "--user-id",
+        &user_ocid,
+        "--description",
+        "classic",
+    ]);
+    assert_eq!(classic["data"]["user-id"], user_ocid.as_str());
     let filter = format!(r#"user.value eq "{user_id}""#);
     let listed = cli.json(&["auth-tokens", "list", "--filter", &filter]);
     let l = &listed["data"];
@@ -359,4 +403,61 @@ print(json.dumps({
     let stats = mock.stats();
     assert_eq!(stats["auth_failures"], 0, "{stats}");
     assert_eq!(stats["live_tokens"], 0, "{stats}");
+}
+
+#[test]
+fn binary_serves_one_listener_per_domain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mock = start_mock(
+        tmp.path(),
+        &["--domains", "3", "--users", "2"],
+        Stdio::null(),
+    );
+    let domains = mock.ready["identity_domains"].as_array().unwrap();
+    assert_eq!(domains.len(), 3);
+    let mut endpoints: Vec<&str> = domains
+        .iter()
+        .map(|d| d["idcs_endpoint"].as_str().unwrap())
+        .collect();
+    endpoints.push(&mock.endpoint);
+    endpoints.sort();
+    endpoints.dedup();
+    assert_eq!(endpoints.len(), 4, "{}", mock.ready);
+    assert_eq!(domains[0]["display_name"], "Default");
+    for d in domains {
+        assert_eq!(d["users"].as_array().unwrap().len(), 2, "{d}");
+        // An unsigned request to a domain gets a SCIM 401.
+        let host = d["idcs_endpoint"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(host).unwrap();
+        use std::io::{Read as _, Write as _};
+        write!(
+            s,
+            "GET /admin/v1/AuthTokens HTTP/1.0\r\nHost: {host}\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.0 401") || text.starts_with("HTTP/1.1 401"),
+            "{text}"
+        );
+        assert!(
+            text.contains("urn:ietf:params:scim:api:messages:2.0:Error"),
+            "{text}"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_oci-identity-mock"))
+        .args([
+            "--data-dir",
+            tmp.path().join("x").to_str().unwrap(),
+            "--domains",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--domains"));
 }

@@ -349,17 +349,15 @@ impl Resource for DomainsAuthTokenResource {
         );
         match req.ctx.run(call).await {
             Ok(Ok(t)) => {
-                if state.schemas.is_null() && state.user.known().is_some_and(Vec::is_empty) {
-                    // Imported by identity (as `terraform query -generate-config-out` writes
-                    // it): the state made from the identity has empty blocks, which say
-                    // nothing about the configuration, so the user is filled as after an
-                    // import by ID. Every other state has `schemas` (a required argument).
-                    state.user = Blocks::Null;
-                }
-                if self.variant == Variant::My && state.user.is_null() {
-                    // Imported: my_ configurations leave `user` out (it can only be the
-                    // caller), so an imported token keeps no user block either.
-                    state.user = Blocks::Known(vec![]);
+                if state.meta.is_null() {
+                    // Imported (by ID or identity) and not read yet: fill the blocks from
+                    // the API, except a my_ token's `user`, which my_ configurations leave
+                    // out (it can only be the caller).
+                    state.tags = Blocks::Null;
+                    state.user = match self.variant {
+                        Variant::Admin => Blocks::Null,
+                        Variant::My => Blocks::Known(vec![]),
+                    };
                 }
                 state.refresh(&t);
                 ReadResponse {

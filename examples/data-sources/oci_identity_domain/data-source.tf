@@ -1,12 +1,12 @@
-data "oci_identity_domain" "default" {
-  domain_id = var.domain_ocid
+data "oci_identity_domain" "this" {
+  domain_id = var.domain_id
 }
 
-variable "domain_ocid" {
+variable "domain_id" {
   type = string
 }
 
 # The idcs_endpoint of the domain's SCIM API.
 output "idcs_endpoint" {
-  value = data.oci_identity_domain.default.url
+  value = data.oci_identity_domain.this.url
 }

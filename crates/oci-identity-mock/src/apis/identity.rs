@@ -120,7 +120,7 @@ fn token_json(
 }
 
 /// Serializes JSON with object keys sorted, so equal bodies give equal digests.
-fn canonical(v: &Value) -> String {
+pub(crate) fn canonical(v: &Value) -> String {
     match v {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();

@@ -2,6 +2,7 @@
 //! Each test has its own mock, work directory and state.
 
 mod domains_inventory;
+mod domains_resource;
 mod examples;
 mod harness;
 mod tooling;

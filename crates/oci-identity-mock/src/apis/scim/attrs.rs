@@ -194,7 +194,7 @@ impl Selection {
     }
 
     /// The projection of a resource's full JSON.
-    pub(crate) fn project(&self, full: &Value, _create: bool) -> Value {
+    pub(crate) fn project(&self, full: &Value) -> Value {
         let Value::Object(m) = full else {
             return full.clone();
         };
@@ -455,27 +455,26 @@ mod tests {
 
     #[test]
     fn returned_rules() {
-        let d = sel(&[], &[]).project(&full(), false);
+        let d = sel(&[], &[]).project(&full());
         assert_eq!(
             keys(&d),
             ["description", "id", "meta", "ocid", "schemas", "user"]
         );
-        let all = sel(&[], &["ALL"]).project(&full(), false);
+        let all = sel(&[], &["ALL"]).project(&full());
         assert!(all.get("tags").is_some() && all.get("idcsLastUpgradedInRelease").is_some());
         assert!(all.get("status").is_none() && all.get(SELF_CHANGE_EXT).is_none());
-        let named = sel(&["tags", "user.display", "status"], &[]).project(&full(), false);
+        let named = sel(&["tags", "user.display", "status"], &[]).project(&full());
         assert_eq!(keys(&named), ["id", "schemas", "tags", "user"]);
         assert_eq!(
             named["user"],
             json!({"value": "u", "ocid": "uo", "display": "x"})
         );
-        let req = sel(&[], &["request"]).project(&full(), false);
+        let req = sel(&[], &["request"]).project(&full());
         assert_eq!(
             keys(&req),
             ["id", "idcsLastUpgradedInRelease", "schemas", "tags", "user"]
         );
-        let urn = sel(&[&format!("{AUTH_TOKEN_SCHEMA}:description")], &["always"])
-            .project(&full(), false);
+        let urn = sel(&[&format!("{AUTH_TOKEN_SCHEMA}:description")], &["always"]).project(&full());
         assert_eq!(keys(&urn), ["description", "id", "schemas", "user"]);
         assert!(Selection::new(&[], &["some".into()]).is_err());
     }

@@ -602,6 +602,7 @@ macro_rules! handlers {
             Extension(ctx): Extension<DomainCtx>,
             Extension(caller): Extension<Verified>,
             RawQuery(q): RawQuery,
+            headers: HeaderMap,
             body: Bytes,
         ) -> Result<Response, ApiError> {
             let r = Req {
@@ -610,7 +611,7 @@ macro_rules! handlers {
                 caller,
                 variant: $variant,
             };
-            create(&r, &query_pairs(q.as_deref()), &body)
+            create(&r, &query_pairs(q.as_deref()), &headers, &body)
         }
 
         async fn $get(
@@ -766,7 +767,7 @@ fn list(r: &Req, params: ListParams) -> Result<Response, ApiError> {
         .drain(..)
         .skip(skip)
         .take(count as usize)
-        .map(|v| sel.project(&v, false))
+        .map(|v| sel.project(&v))
         .collect();
     let shown = page.len();
     let body = json!({
@@ -799,7 +800,7 @@ fn get(r: &Req, id: &str, query: &[(String, String)]) -> Result<Response, ApiErr
         .ok_or_else(|| not_found(id))?;
     let v = full_json(&store, &r.ctx, r.variant, &t);
     Ok(with_header(
-        scim_json(StatusCode::OK, &sel.project(&v, false)),
+        scim_json(StatusCode::OK, &sel.project(&v)),
         header::ETAG,
         &t.etag,
     ))
@@ -875,10 +876,68 @@ fn parse_self_change(body: &Map<String, Value>) -> Result<Option<bool>, ApiError
     }
 }
 
-fn create(r: &Req, query: &[(String, String)], body: &[u8]) -> Result<Response, ApiError> {
+/// 201 with `Location` (from the body's `id`, returned always) and `ETag`.
+fn created_response(r: &Req, body: String, etag: &str) -> Response {
+    let id = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let location = format!(
+        "{}{SCIM_BASE_PATH}/{}/{id}",
+        r.ctx.base,
+        r.variant.collection()
+    );
+    let resp = (
+        StatusCode::CREATED,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/scim+json"),
+        )],
+        body,
+    )
+        .into_response();
+    with_header(
+        with_header(resp, header::LOCATION, &location),
+        header::ETAG,
+        etag,
+    )
+}
+
+/// Create. An `opc-retry-token` seen before (24 h) with the same caller, endpoint, query and
+/// body replays the first response (secret included); with anything else it is a 409.
+fn create(
+    r: &Req,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let shared = &r.state.inner;
     let sel = selection_from_query(query)?;
     let body = parse_body(body)?;
+    let retry_token = header(headers, "opc-retry-token").map(str::to_string);
+    let digest = crate::auth::body_sha256_b64(
+        format!(
+            "scim {} {} {:?} {}",
+            r.ctx.index,
+            r.variant.collection(),
+            query,
+            super::identity::canonical(&Value::Object(body.clone()))
+        )
+        .as_bytes(),
+    );
+    if let Some(rt) = &retry_token {
+        let store = lock(&shared.store);
+        if let Some(rec) = store.retry_record(rt, Utc::now()) {
+            if rec.user_id == caller_ocid(&r.caller) && rec.request_digest == digest {
+                return Ok(created_response(r, rec.body.clone(), &rec.etag));
+            }
+            return Err(scim_error(
+                409,
+                "The retry token was already used for a different request.",
+            )
+            .with_message_id("error.common.common.invalidatedRetryToken"));
+        }
+    }
     check_schemas(&body, AUTH_TOKEN_SCHEMA)?;
     let description = string_field(&body, "description")?.unwrap_or_default();
     check_description(description)?;
@@ -957,20 +1016,25 @@ fn create(r: &Req, query: &[(String, String)], body: &[u8]) -> Result<Response, 
         .create_token_with(new, shared.token_limit, now, None)
         .map_err(|e| store_error(e, &user.id))?;
     let full = full_json(&store, &r.ctx, r.variant, &t);
-    let mut out = sel.project(&full, false);
+    let mut out = sel.project(&full);
     if let Value::Object(m) = &mut out {
         m.insert("token".into(), json!(secret));
     }
-    let location = full["meta"]["location"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let resp = with_header(
-        scim_json(StatusCode::CREATED, &out),
-        header::LOCATION,
-        &location,
-    );
-    Ok(with_header(resp, header::ETAG, &t.etag))
+    let body = out.to_string();
+    if let Some(rt) = retry_token {
+        store
+            .remember_retry(crate::state::RetryRec {
+                retry_token: rt,
+                user_id: who.ocid.clone(),
+                request_digest: digest,
+                time: now,
+                status: 201,
+                etag: t.etag.clone(),
+                body: body.clone(),
+            })
+            .map_err(|e| store_error(e, &t.scim_id))?;
+    }
+    Ok(created_response(r, body, &t.etag))
 }
 
 fn if_match(headers: &HeaderMap) -> Option<String> {
@@ -1029,7 +1093,7 @@ fn patch(
         .map_err(|e| store_error(e, id))?;
     let v = full_json(&store, &r.ctx, r.variant, &t);
     Ok(with_header(
-        scim_json(StatusCode::OK, &sel.project(&v, false)),
+        scim_json(StatusCode::OK, &sel.project(&v)),
         header::ETAG,
         &t.etag,
     ))
