@@ -573,7 +573,27 @@ impl DomainsAuthTokenModel {
             self.idcs_prevented_operations = api.idcs_prevented_operations.clone();
         }
         if t.tags.is_some() || self.tags.is_null() {
-            self.tags = api.tags.clone();
+            // Tags are a set to the API: the same tags in another order are no drift.
+            let key = |v: &Vec<TagModel>| {
+                let mut pairs: Vec<(Option<String>, Option<String>)> = v
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key.as_str().map(str::to_owned),
+                            t.value.as_str().map(str::to_owned),
+                        )
+                    })
+                    .collect();
+                pairs.sort();
+                pairs
+            };
+            let same = match (self.tags.known(), api.tags.known()) {
+                (Some(state), Some(api)) => key(state) == key(api),
+                _ => false,
+            };
+            if !same {
+                self.tags = api.tags.clone();
+            }
         }
         if self
             .urnietfparamsscimschemasoracleidcsextensionself_change_user
@@ -821,6 +841,32 @@ mod tests {
                 .unwrap()
                 .len(),
             1
+        );
+        read.tags = Some(vec![
+            ScimTag {
+                key: "k2".into(),
+                value: "v2".into(),
+            },
+            ScimTag {
+                key: "k".into(),
+                value: "v".into(),
+            },
+        ]);
+        state.tags = Blocks::Known(vec![
+            TagModel {
+                key: Attr::Known("k".into()),
+                value: Attr::Known("v".into()),
+            },
+            TagModel {
+                key: Attr::Known("k2".into()),
+                value: Attr::Known("v2".into()),
+            },
+        ]);
+        state.refresh(&read);
+        assert_eq!(
+            state.tags.known().unwrap()[0].key.as_str(),
+            Some("k"),
+            "the same tags in another order keep the state's order"
         );
         read.tags = Some(vec![]);
         state.refresh(&read);

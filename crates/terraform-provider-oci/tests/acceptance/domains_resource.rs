@@ -40,7 +40,7 @@ fn domains_client(env: &Env) -> IdentityDomainsClient {
     IdentityDomainsClient::new(&resolve(&settings, &lookup).unwrap()).unwrap()
 }
 
-/// Requests of one operation the mock counted (e.g. `PatchAuthTokens (SCIM)`).
+/// Requests of one operation the mock counted (e.g. `PatchAuthToken (SCIM)`).
 fn calls(env: &Env, op: &str) -> u64 {
     env.stats()["requests"][op]["total"].as_u64().unwrap_or(0)
 }
@@ -253,7 +253,7 @@ async fn description_status_and_tags_change_in_place_with_one_patch_each() {
         );
         apply_with(&env, &vars).await.ok();
         assert_eq!(
-            calls(&env, "PatchAuthTokens (SCIM)"),
+            calls(&env, "PatchAuthToken (SCIM)"),
             n as u64 + 1,
             "one PATCH per apply"
         );
@@ -266,7 +266,7 @@ async fn description_status_and_tags_change_in_place_with_one_patch_each() {
     assert_eq!(after["description"], "changed");
     assert_eq!(after["status"], "INACTIVE");
     assert_eq!(after["tags"][0]["value"], "other");
-    assert_eq!(calls(&env, "CreateAuthTokens (SCIM)"), 1);
+    assert_eq!(calls(&env, "CreateAuthToken (SCIM)"), 1);
     // The mock's view: the token is INACTIVE with the new tags.
     let remote = domains_client(&env)
         .get_auth_token_with(
@@ -282,15 +282,42 @@ async fn description_status_and_tags_change_in_place_with_one_patch_each() {
     assert_eq!(remote.tags.unwrap()[0].value, "other");
     assert_eq!(remote.description.as_deref(), Some("changed"));
 
+    // Removing every tag is one more PATCH.
+    let patches = calls(&env, "PatchAuthToken (SCIM)");
+    let untagged = official_example(false).replace(
+        "  tags {\n    #Required\n    key   = var.auth_token_tags_key\n    value = var.auth_token_tags_value\n  }\n",
+        "",
+    );
+    assert!(!untagged.contains("tags {"), "{untagged}");
+    env.config(&untagged);
+    let vars = example_vars(&env, steps[2]);
+    apply_with(&env, &vars).await.ok();
+    assert_eq!(calls(&env, "PatchAuthToken (SCIM)"), patches + 1);
+    assert_empty(&plan_with(&env, &vars).await);
+    let remote = domains_client(&env)
+        .get_auth_token_with(
+            endpoint(&env),
+            after["id"].as_str().unwrap(),
+            &CallOptions {
+                attribute_sets: vec!["all".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(remote.tags.unwrap_or_default().is_empty());
+    env.config(&official_example(false));
+    apply_with(&env, &vars).await.ok();
+
     // A read-option change needs no API call.
-    let patches = calls(&env, "PatchAuthTokens (SCIM)");
+    let patches = calls(&env, "PatchAuthToken (SCIM)");
     env.config(&official_example(false).replace(
         "attribute_sets = [\"all\"]",
         "attribute_sets = [\"default\", \"request\"]",
     ));
     apply_with(&env, &example_vars(&env, steps[2])).await.ok();
-    assert_eq!(calls(&env, "PatchAuthTokens (SCIM)"), patches);
-    assert_eq!(calls(&env, "CreateAuthTokens (SCIM)"), 1);
+    assert_eq!(calls(&env, "PatchAuthToken (SCIM)"), patches);
+    assert_eq!(calls(&env, "CreateAuthToken (SCIM)"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,7 +446,7 @@ async fn import_by_id_and_by_identity_then_empty_plans() {
     env.apply().await.ok();
     env.config(&imported_config(&env, "made elsewhere"));
     env.assert_empty_plan().await;
-    assert_eq!(calls(&env, "PatchAuthTokens (SCIM)"), 0);
+    assert_eq!(calls(&env, "PatchAuthToken (SCIM)"), 0);
 
     // A malformed ID is a clear error.
     env.tf(&["state", "rm", "-no-color", ADDR]).await.ok();
@@ -510,12 +537,12 @@ resource "oci_identity_domains_my_auth_token" "mine" {{
     let secret = t["token"].as_str().expect("MyAuthTokens returns the token");
     assert!(!applied.all().contains(secret));
     assert!(t["user"].as_array().unwrap().is_empty(), "{t}");
-    assert_eq!(calls(&env, "CreateMyAuthTokens (SCIM)"), 1);
+    assert_eq!(calls(&env, "CreateMyAuthToken (SCIM)"), 1);
     env.assert_empty_plan().await;
 
     env.config(&config("still mine"));
     env.apply().await.ok();
-    assert_eq!(calls(&env, "PatchMyAuthTokens (SCIM)"), 1);
+    assert_eq!(calls(&env, "PatchMyAuthToken (SCIM)"), 1);
     let after = env
         .resource("oci_identity_domains_my_auth_token.mine")
         .await
@@ -821,4 +848,33 @@ async fn domains_examples_apply_and_import() {
     ))
     .unwrap();
     assert!(script.contains("idcsEndpoint/<idcs_endpoint>/myAuthTokens/<auth token id>"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn the_secret_never_reaches_logs_or_plans() {
+    let mut env = env_or_skip!(Env::with_users(1));
+    env.extra_env
+        .push(("TF_LOG_PROVIDER".into(), "trace".into()));
+    env.config(&official_example(false));
+    let vars = example_vars(&env, &[]);
+    let applied = apply_with(&env, &vars).await;
+    applied.ok();
+    let t = env.resource(ADDR).await.unwrap();
+    let secret = t["token"].as_str().unwrap().to_string();
+    assert!(
+        applied.stderr.contains("auth token created"),
+        "provider logs are on: {}",
+        applied.stderr
+    );
+    let changed = example_vars(&env, &["auth_token_description=x"]);
+    let plan = plan_with(&env, &changed).await;
+    let show = env.tf(&["state", "show", "-no-color", ADDR]).await;
+    for out in [&applied, &plan, &show] {
+        assert!(!out.all().contains(&secret), "{}", out.all());
+    }
+    assert!(show.stdout.contains("(sensitive value)"), "{}", show.stdout);
 }
