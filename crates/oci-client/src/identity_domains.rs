@@ -304,19 +304,72 @@ impl Collection {
 }
 
 /// One page of a SCIM list. `start_index` is 1-based; `items_per_page` is the page size.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+/// The three counts are always there: a page without one is a decode error (see
+/// [`IdentityDomainsClient::list_auth_tokens`]), since paging cannot go on safely without them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScimListResponse<T> {
-    #[serde(default)]
     pub schemas: Vec<String>,
     pub total_results: u64,
-    #[serde(default, rename = "Resources")]
     pub resources: Vec<T>,
     pub start_index: u64,
     pub items_per_page: u64,
 }
 
-/// Query parameters of a list call.
+/// A list body as sent, counts possibly missing.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+struct RawListResponse<T> {
+    #[serde(default)]
+    schemas: Vec<String>,
+    #[serde(default)]
+    total_results: Option<u64>,
+    #[serde(default, rename = "Resources")]
+    resources: Vec<T>,
+    #[serde(default)]
+    start_index: Option<u64>,
+    #[serde(default)]
+    items_per_page: Option<u64>,
+}
+
+impl<T> RawListResponse<T> {
+    /// The page, or the names of the counts it lacks.
+    fn complete(self) -> Result<ScimListResponse<T>, String> {
+        match (self.total_results, self.start_index, self.items_per_page) {
+            (Some(total_results), Some(start_index), Some(items_per_page)) => {
+                Ok(ScimListResponse {
+                    schemas: self.schemas,
+                    total_results,
+                    resources: self.resources,
+                    start_index,
+                    items_per_page,
+                })
+            }
+            (total, start, per_page) => {
+                let missing: Vec<&str> = [
+                    ("totalResults", total.is_none()),
+                    ("startIndex", start.is_none()),
+                    ("itemsPerPage", per_page.is_none()),
+                ]
+                .iter()
+                .filter(|(_, gone)| *gone)
+                .map(|(name, _)| *name)
+                .collect();
+                Err(format!(
+                    "the list response has no {}, so the results cannot be paged safely",
+                    missing.join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// `ASCENDING` or `DESCENDING` (the SDK enum; the service also takes lower case).
+pub const SORT_ORDERS: [&str; 2] = ["ASCENDING", "DESCENDING"];
+
+/// The `attributeSets` values: which SCIM `returned` classes a response includes.
+pub const ATTRIBUTE_SETS: [&str; 5] = ["all", "always", "never", "request", "default"];
+
+/// Query parameters (and the optional headers) of a list call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     /// A SCIM filter, e.g. `user.value eq "<user id>"`.
@@ -325,6 +378,16 @@ pub struct ListQuery {
     pub start_index: Option<u64>,
     /// Page size (the service allows at most 1000).
     pub count: Option<u64>,
+    /// Attribute to sort by, in SCIM attribute notation (e.g. `meta.created`).
+    pub sort_by: Option<String>,
+    /// `ASCENDING` or `DESCENDING`.
+    pub sort_order: Option<String>,
+    /// Comma-separated attributes to return (plus the `always` ones).
+    pub attributes: Option<String>,
+    /// `all`, `always`, `never`, `request`, `default`; sent as repeated `attributeSets`.
+    pub attribute_sets: Vec<String>,
+    /// The `resource_type_schema_version` header.
+    pub resource_type_schema_version: Option<String>,
 }
 
 impl ListQuery {
@@ -333,13 +396,45 @@ impl ListQuery {
         if let Some(filter) = &self.filter {
             pairs.push(("filter", filter.clone()));
         }
+        if let Some(sort_by) = &self.sort_by {
+            pairs.push(("sortBy", sort_by.clone()));
+        }
+        if let Some(sort_order) = &self.sort_order {
+            pairs.push(("sortOrder", sort_order.clone()));
+        }
         if let Some(start) = self.start_index {
             pairs.push(("startIndex", start.to_string()));
         }
         if let Some(count) = self.count {
             pairs.push(("count", count.to_string()));
         }
+        if let Some(attributes) = &self.attributes {
+            pairs.push(("attributes", attributes.clone()));
+        }
+        for set in &self.attribute_sets {
+            pairs.push(("attributeSets", set.clone()));
+        }
         pairs
+    }
+
+    fn headers(&self, operation: &'static str) -> Result<Vec<(HeaderName, HeaderValue)>, OciError> {
+        let mut headers = Vec::new();
+        if let Some(version) = &self.resource_type_schema_version {
+            let value = HeaderValue::from_str(version).map_err(|_| {
+                OciError::new(
+                    ErrorKind::Config(
+                        "resource_type_schema_version must be printable ASCII".into(),
+                    ),
+                    operation,
+                    "",
+                )
+            })?;
+            headers.push((
+                HeaderName::from_static("resource_type_schema_version"),
+                value,
+            ));
+        }
+        Ok(headers)
     }
 }
 
@@ -396,18 +491,241 @@ impl IdentityDomainsClient {
         self.http.send(request).await?.json(OP)
     }
 
-    /// `GET {domain}/admin/v1/AuthTokens?filter=…&startIndex=…&count=…`: one page.
+    /// `GET {domain}/admin/v1/AuthTokens?filter=…&startIndex=…&count=…`: one page. A page
+    /// without `totalResults`, `startIndex` or `itemsPerPage` is a decode error.
     pub async fn list_auth_tokens(
         &self,
         domain: &str,
         query: &ListQuery,
     ) -> Result<ScimListResponse<ScimAuthToken>, OciError> {
-        const OP: &str = "ListAuthTokens";
+        self.list_page(Collection::AuthTokens, domain, query).await
+    }
+}
+
+impl Collection {
+    /// The API operation of one list call on this collection, as error reports name it.
+    pub fn list_operation(self) -> &'static str {
+        match self {
+            Collection::AuthTokens => "ListAuthTokens",
+            Collection::MyAuthTokens => "ListMyAuthTokens",
+        }
+    }
+}
+
+/// At most this many pages are read by one [`TokenPages`] (10 million tokens at the
+/// service's largest page size): a misbehaving server cannot keep a list going forever.
+pub const MAX_PAGES: u32 = 10_000;
+
+/// What comes after a page: the `startIndex` of the next one, `None` at the end, or why
+/// paging cannot go on. `requested` is the `startIndex` the page was asked for (`None` when
+/// the first request left it to the service).
+///
+/// The official provider continues while `startIndex + itemsPerPage <= totalResults`; so does
+/// this, but a page size of 0, an empty page before the end, or a next index that does not
+/// move past the requested one end the list with an error instead of looping forever.
+pub fn next_start_index<T>(
+    requested: Option<u64>,
+    page: &ScimListResponse<T>,
+) -> Result<Option<u64>, String> {
+    let (start, per_page, total) = (page.start_index, page.items_per_page, page.total_results);
+    let Some(next) = start.checked_add(per_page) else {
+        return Err(format!(
+            "the page at startIndex {start} reports itemsPerPage {per_page}, past the largest index"
+        ));
+    };
+    if per_page == 0 {
+        if start > total || page.resources.is_empty() && total == 0 {
+            return Ok(None);
+        }
+        return Err(format!(
+            "the page at startIndex {start} reports itemsPerPage 0 with totalResults {total}, so paging would never advance"
+        ));
+    }
+    if next > total {
+        return Ok(None);
+    }
+    if page.resources.is_empty() {
+        return Err(format!(
+            "the page at startIndex {start} is empty although totalResults is {total}"
+        ));
+    }
+    if requested.is_some_and(|r| next <= r) {
+        return Err(format!(
+            "asked for startIndex {}, the service answered with startIndex {start}, so paging would not advance",
+            requested.unwrap_or_default()
+        ));
+    }
+    Ok(Some(next))
+}
+
+/// Where a [`TokenPages`] stands.
+#[derive(Debug, Clone, Copy)]
+enum Cursor {
+    First,
+    At(u64),
+    Done,
+}
+
+/// Every page of a token list, one request at a time ([`TokenPages::next_page`]): only the
+/// current page is held, so a caller can stop early (a `limit`) without reading the rest.
+#[derive(Debug)]
+pub struct TokenPages {
+    client: IdentityDomainsClient,
+    collection: Collection,
+    domain: String,
+    query: ListQuery,
+    cursor: Cursor,
+    pages: u32,
+}
+
+impl TokenPages {
+    /// The next page, `Ok(None)` after the last one. The first request sends the query as
+    /// given (its `start_index`, or none); later ones the next `startIndex`. A page that
+    /// cannot be followed safely (see [`next_start_index`]) is an error, and so is every call
+    /// after it.
+    pub async fn next_page(&mut self) -> Result<Option<ScimListResponse<ScimAuthToken>>, OciError> {
+        let requested = match self.cursor {
+            Cursor::Done => return Ok(None),
+            Cursor::First => self.query.start_index,
+            Cursor::At(i) => Some(i),
+        };
+        let op = self.collection.list_operation();
+        if self.pages >= MAX_PAGES {
+            self.cursor = Cursor::Done;
+            return Err(OciError::new(
+                ErrorKind::Decode(format!("the list did not end after {MAX_PAGES} pages")),
+                op,
+                "",
+            ));
+        }
+        let mut query = self.query.clone();
+        query.start_index = requested;
+        self.cursor = Cursor::Done;
+        let (page, response) = self
+            .client
+            .list_page_with_response(self.collection, &self.domain, &query)
+            .await?;
+        self.pages += 1;
+        if self.query.count == Some(0) {
+            // `count=0` asks only for the counts: there is nothing to page through.
+            return Ok(Some(page));
+        }
+        match next_start_index(requested, &page) {
+            Ok(Some(next)) => self.cursor = Cursor::At(next),
+            Ok(None) => {}
+            Err(problem) => {
+                let mut err = OciError::new(
+                    ErrorKind::Decode(format!("{problem}; stopped after {} page(s)", self.pages)),
+                    op,
+                    response.target,
+                );
+                err.opc_request_id = response.opc_request_id;
+                return Err(err);
+            }
+        }
+        Ok(Some(page))
+    }
+
+    /// How many pages were read so far.
+    pub fn pages_read(&self) -> u32 {
+        self.pages
+    }
+}
+
+/// Where one page came from, for error reports.
+struct PageSource {
+    target: String,
+    opc_request_id: Option<String>,
+}
+
+impl IdentityDomainsClient {
+    /// `GET {domain}/admin/v1/MyAuthTokens?…`: one page of the calling user's tokens (which
+    /// never carry the secret).
+    pub async fn list_my_auth_tokens(
+        &self,
+        domain: &str,
+        query: &ListQuery,
+    ) -> Result<ScimListResponse<ScimAuthToken>, OciError> {
+        self.list_page(Collection::MyAuthTokens, domain, query)
+            .await
+    }
+
+    /// Every page of a list, starting at `query.start_index` with pages of `query.count`.
+    pub fn pages(&self, collection: Collection, domain: &str, query: ListQuery) -> TokenPages {
+        TokenPages {
+            client: self.clone(),
+            collection,
+            domain: domain.to_owned(),
+            query,
+            cursor: Cursor::First,
+            pages: 0,
+        }
+    }
+
+    async fn list_page(
+        &self,
+        collection: Collection,
+        domain: &str,
+        query: &ListQuery,
+    ) -> Result<ScimListResponse<ScimAuthToken>, OciError> {
+        Ok(self
+            .list_page_with_response(collection, domain, query)
+            .await?
+            .0)
+    }
+
+    async fn list_page_with_response(
+        &self,
+        collection: Collection,
+        domain: &str,
+        query: &ListQuery,
+    ) -> Result<(ScimListResponse<ScimAuthToken>, PageSource), OciError> {
+        let op = collection.list_operation();
         let pairs = query.pairs();
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let request = Self::request(OP, domain, &["AuthTokens".into()], &pairs)?;
-        self.http.send(request).await?.json(OP)
+        let mut request = Self::request(op, domain, &[collection.segment().into()], &pairs)?;
+        request.headers.extend(query.headers(op)?);
+        let response = self.http.send(request).await?;
+        let raw: RawListResponse<ScimAuthToken> = response.json(op)?;
+        let source = PageSource {
+            target: response.target,
+            opc_request_id: response.opc_request_id,
+        };
+        match raw.complete() {
+            Ok(page) => Ok((page, source)),
+            Err(problem) => {
+                let mut err = OciError::new(ErrorKind::Decode(problem), op, source.target);
+                err.opc_request_id = source.opc_request_id;
+                Err(err)
+            }
+        }
     }
+}
+
+/// `s` as a SCIM filter string literal: in double quotes, with `"` and `\` escaped.
+pub fn scim_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Whether a token with this `expiresOn` has expired at `now`: `Ok(false)` without an expiry
+/// (such tokens never expire), an error for a timestamp that is not RFC 3339.
+pub fn is_expired_at(expires_on: Option<&str>, now: std::time::SystemTime) -> Result<bool, String> {
+    let Some(text) = expires_on.filter(|s| !s.is_empty()) else {
+        return Ok(false);
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|e| format!("expiresOn {text:?} is not an RFC 3339 timestamp ({e})"))?;
+    let now: chrono::DateTime<chrono::Utc> = now.into();
+    Ok(at <= now)
 }
 
 /// Single-token operations: create, get, patch and delete, on `AuthTokens` or
@@ -781,6 +1099,7 @@ mod tests {
             filter: Some("user.value eq \"u-scim-id\"".into()),
             start_index: Some(1),
             count: Some(2),
+            ..Default::default()
         };
         let page = client(RetryPolicy::default())
             .list_auth_tokens(&origin, &query)
@@ -1149,5 +1468,223 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err.kind, ErrorKind::Config(_)));
         assert!(!err.to_string().contains("pw"));
+    }
+
+    fn page_of(ids: &[&str], start: u64, per_page: u64, total: u64) -> ScimListResponse<String> {
+        ScimListResponse {
+            schemas: Vec::new(),
+            total_results: total,
+            resources: ids.iter().map(|s| s.to_string()).collect(),
+            start_index: start,
+            items_per_page: per_page,
+        }
+    }
+
+    #[test]
+    fn next_start_index_follows_the_official_loop_and_refuses_to_spin() {
+        // 25 results in pages of 10: 1, 11, 21, then the end.
+        assert_eq!(
+            next_start_index(None, &page_of(&["a"; 10], 1, 10, 25)),
+            Ok(Some(11))
+        );
+        assert_eq!(
+            next_start_index(Some(11), &page_of(&["a"; 10], 11, 10, 25)),
+            Ok(Some(21))
+        );
+        assert_eq!(
+            next_start_index(Some(21), &page_of(&["a"; 5], 21, 10, 25)),
+            Ok(None)
+        );
+        // An exact multiple ends without an extra request.
+        assert_eq!(
+            next_start_index(Some(11), &page_of(&["a"; 10], 11, 10, 20)),
+            Ok(None)
+        );
+        // Page size reported as the page size, not the number returned (Oracle's example).
+        assert_eq!(
+            next_start_index(None, &page_of(&["a"; 3], 1, 50, 3)),
+            Ok(None)
+        );
+        assert_eq!(next_start_index(None, &page_of(&[], 1, 0, 0)), Ok(None));
+        assert_eq!(next_start_index(None, &page_of(&[], 1, 50, 0)), Ok(None));
+
+        let zero = next_start_index(None, &page_of(&["a"], 1, 0, 5)).unwrap_err();
+        assert!(
+            zero.contains("itemsPerPage 0") && zero.contains("never advance"),
+            "{zero}"
+        );
+        let empty = next_start_index(Some(11), &page_of(&[], 11, 10, 100)).unwrap_err();
+        assert!(empty.contains("empty"), "{empty}");
+        let back = next_start_index(Some(21), &page_of(&["a"], 1, 10, 100)).unwrap_err();
+        assert!(back.contains("would not advance"), "{back}");
+        let huge = next_start_index(None, &page_of(&["a"], u64::MAX, 2, u64::MAX)).unwrap_err();
+        assert!(huge.contains("largest index"), "{huge}");
+    }
+
+    fn leak(s: String) -> &'static str {
+        Box::leak(s.into_boxed_str())
+    }
+
+    fn list_body(first: usize, n: usize, start: u64, per_page: u64, total: u64) -> &'static str {
+        let items: Vec<String> = (first..first + n)
+            .map(|i| format!(r#"{{"id":"t{i}"}}"#))
+            .collect();
+        leak(format!(
+            r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":{total},"Resources":[{}],"startIndex":{start},"itemsPerPage":{per_page}}}"#,
+            items.join(",")
+        ))
+    }
+
+    #[tokio::test]
+    async fn pages_stream_every_page_with_the_whole_query() {
+        let (origin, server) = canned(&[
+            ("200 OK", list_body(0, 10, 1, 10, 25)),
+            ("200 OK", list_body(10, 10, 11, 10, 25)),
+            ("200 OK", list_body(20, 5, 21, 10, 25)),
+        ])
+        .await;
+        let query = ListQuery {
+            filter: Some("status eq \"ACTIVE\"".into()),
+            count: Some(10),
+            sort_by: Some("meta.created".into()),
+            sort_order: Some("DESCENDING".into()),
+            attributes: Some("tags".into()),
+            attribute_sets: vec!["request".into(), "default".into()],
+            resource_type_schema_version: Some("v1".into()),
+            ..Default::default()
+        };
+        let mut pages =
+            client(RetryPolicy::default()).pages(Collection::AuthTokens, &origin, query);
+        let mut ids = Vec::new();
+        while let Some(page) = pages.next_page().await.unwrap() {
+            ids.extend(page.resources.into_iter().map(|t| t.id));
+        }
+        assert_eq!(ids.len(), 25);
+        assert_eq!((ids[0].as_str(), ids[24].as_str()), ("t0", "t24"));
+        assert_eq!(pages.pages_read(), 3);
+        assert!(
+            pages.next_page().await.unwrap().is_none(),
+            "done stays done"
+        );
+        let heads = server.await.unwrap();
+        assert!(
+            heads[0].starts_with("GET /admin/v1/AuthTokens?filter=status+eq+%22ACTIVE%22&sortBy=meta.created&sortOrder=DESCENDING&count=10&attributes=tags&attributeSets=request&attributeSets=default HTTP/1.1"),
+            "{}",
+            heads[0]
+        );
+        assert!(
+            heads[0]
+                .to_ascii_lowercase()
+                .contains("resource_type_schema_version: v1"),
+            "{}",
+            heads[0]
+        );
+        assert!(
+            heads[1].contains("&startIndex=11&count=10&"),
+            "{}",
+            heads[1]
+        );
+        assert!(
+            heads[2].contains("&startIndex=21&count=10&"),
+            "{}",
+            heads[2]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_page_of_size_zero_or_without_counts_ends_with_an_error_not_a_hang() {
+        let (origin, server) = canned(&[
+            ("200 OK", list_body(0, 2, 1, 2, 10)),
+            ("200 OK", list_body(2, 2, 3, 0, 10)),
+        ])
+        .await;
+        let mut pages = client(RetryPolicy::default()).pages(
+            Collection::AuthTokens,
+            &origin,
+            ListQuery::default(),
+        );
+        assert_eq!(pages.next_page().await.unwrap().unwrap().resources.len(), 2);
+        let err = pages.next_page().await.unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::Decode(_)), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("itemsPerPage 0"), "{text}");
+        assert!(text.contains("stopped after 2 page(s)"), "{text}");
+        assert!(text.contains("Operation: ListAuthTokens"), "{text}");
+        assert!(text.contains("OPC request ID: srv-1"), "{text}");
+        assert!(
+            pages.next_page().await.unwrap().is_none(),
+            "no request after the error"
+        );
+        assert_eq!(server.await.unwrap().len(), 2);
+
+        let missing = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"Resources":[{"id":"a"}],"startIndex":1}"#;
+        let (origin, server) = canned(&[("200 OK", missing)]).await;
+        let mut pages = client(RetryPolicy::default()).pages(
+            Collection::MyAuthTokens,
+            &origin,
+            ListQuery::default(),
+        );
+        let err = pages.next_page().await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("no totalResults, itemsPerPage"), "{text}");
+        assert!(text.contains("Operation: ListMyAuthTokens"), "{text}");
+        let heads = server.await.unwrap();
+        assert!(
+            heads[0].starts_with("GET /admin/v1/MyAuthTokens HTTP/1.1"),
+            "{}",
+            heads[0]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_count_of_zero_is_one_request_for_the_counts() {
+        let (origin, server) = canned(&[("200 OK", list_body(0, 0, 1, 0, 25))]).await;
+        let query = ListQuery {
+            count: Some(0),
+            ..Default::default()
+        };
+        let mut pages =
+            client(RetryPolicy::default()).pages(Collection::AuthTokens, &origin, query);
+        let page = pages.next_page().await.unwrap().unwrap();
+        assert_eq!((page.total_results, page.resources.len()), (25, 0));
+        assert!(pages.next_page().await.unwrap().is_none());
+        assert_eq!(server.await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn list_my_auth_tokens_reads_my_collection() {
+        let (origin, server) = canned(&[("200 OK", list_body(0, 1, 1, 50, 1))]).await;
+        let page = client(RetryPolicy::default())
+            .list_my_auth_tokens(
+                &origin,
+                &ListQuery {
+                    count: Some(5),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.resources[0].id, "t0");
+        let heads = server.await.unwrap();
+        assert!(
+            heads[0].starts_with("GET /admin/v1/MyAuthTokens?count=5 HTTP/1.1"),
+            "{}",
+            heads[0]
+        );
+    }
+
+    #[test]
+    fn scim_strings_and_expiry() {
+        assert_eq!(scim_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        assert_eq!(is_expired_at(None, now), Ok(false));
+        assert_eq!(is_expired_at(Some("2020-01-01T00:00:00Z"), now), Ok(true));
+        assert_eq!(
+            is_expired_at(Some("2040-01-01T00:00:00.000Z"), now),
+            Ok(false)
+        );
+        assert!(is_expired_at(Some("tomorrow"), now)
+            .unwrap_err()
+            .contains("RFC 3339"));
     }
 }

@@ -55,7 +55,7 @@ fn schema() -> Schema {
 }
 
 /// CRC-32 (IEEE), as the official provider hashes data source IDs.
-fn crc32(bytes: &[u8]) -> u32 {
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &b in bytes {
         crc ^= b as u32;

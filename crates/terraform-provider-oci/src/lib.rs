@@ -8,9 +8,12 @@ mod auth_tokens_data_source;
 mod common;
 mod domains_auth_token;
 mod domains_auth_token_data_source;
+mod domains_auth_token_list;
+mod domains_auth_tokens_data_source;
 mod domains_model;
 mod domains_my_auth_token;
 mod domains_my_auth_token_data_source;
+mod domains_my_auth_tokens_data_source;
 mod identity_domain_data_source;
 mod identity_domains_data_source;
 mod list_cache;
@@ -283,6 +286,14 @@ impl Provider for OciProvider {
             Arc::new(domains_my_auth_token_data_source::data_source(
                 self.data.clone(),
             )),
+            Arc::new(
+                domains_auth_tokens_data_source::DomainsTokensDataSource::auth_tokens(
+                    self.data.clone(),
+                ),
+            ),
+            Arc::new(domains_my_auth_tokens_data_source::my_auth_tokens(
+                self.data.clone(),
+            )),
             Arc::new(identity_domain_data_source::IdentityDomainDataSource::new(
                 self.data.clone(),
             )),
@@ -293,9 +304,12 @@ impl Provider for OciProvider {
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
-        vec![Arc::new(auth_token_list::AuthTokenList::new(
-            self.data.clone(),
-        ))]
+        vec![
+            Arc::new(auth_token_list::AuthTokenList::new(self.data.clone())),
+            Arc::new(domains_auth_token_list::DomainsAuthTokenList::new(
+                self.data.clone(),
+            )),
+        ]
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {

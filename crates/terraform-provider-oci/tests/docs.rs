@@ -66,6 +66,7 @@ fn pages() -> Vec<(&'static str, String)> {
         ("ephemeral-resources/identity_auth_token.md", ephemeral_page),
     ];
     pages.extend(domains_pages(&p));
+    pages.extend(inventory_pages(&p));
     pages
 }
 
@@ -144,6 +145,52 @@ fn domains_pages(p: &OciProvider) -> Vec<(&'static str, String)> {
         ));
     }
     pages
+}
+
+/// The Identity Domains inventory: the plural data sources and the list resource.
+fn inventory_pages(p: &OciProvider) -> Vec<(&'static str, String)> {
+    let data_source = |name: &str| {
+        p.data_sources()
+            .into_iter()
+            .find(|d| d.type_name() == name)
+            .unwrap_or_else(|| panic!("no data source {name}"))
+            .schema()
+    };
+    let list = p
+        .list_resources()
+        .into_iter()
+        .find(|l| l.type_name() == "oci_identity_domains_auth_token")
+        .expect("the domains list resource")
+        .schema();
+    let paging = "Every page is read, as in the official provider (`startIndex` moves by `itemsPerPage` while results remain), with the count argument as the page size. A page that cannot be followed safely — `itemsPerPage = 0`, a missing `totalResults`/`startIndex`/`itemsPerPage`, an empty page before the end, a `startIndex` that does not advance — ends the read with an error instead of looping. `items_per_page`, `start_index`, `total_results` and `schemas` are those of the first page. The secret `token` is never listed: the service returns it only at create.\n\nA filter the service rejects is reported on the filter argument with the service's `detail`, `scimType`/`messageId`, the filter with a caret under the position named, the operation and the opc-request-id.";
+    let tokens = data_source("oci_identity_domains_auth_tokens");
+    let tokens_page = format!(
+        "{}# oci_identity_domains_auth_tokens (Data Source)\n\n{}\n\n{paging}\n\n`auth_token_filter = \"idcsEndpoint/<idcs_endpoint>/users/<user id>\"` (the form resource discovery uses) means `user.value eq \"<user id>\"`, as in the official provider.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("oci_identity_domains_auth_tokens Data Source - oci", "The auth tokens of an identity domain."),
+        tokens.block.description,
+        example("data-sources/oci_identity_domains_auth_tokens/data-source.tf"),
+        schema_markdown(&tokens.block)
+    );
+    let mine = data_source("oci_identity_domains_my_auth_tokens");
+    let mine_page = format!(
+        "{}# oci_identity_domains_my_auth_tokens (Data Source)\n\n{}\n\n{paging}\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("oci_identity_domains_my_auth_tokens Data Source - oci", "The calling user's auth tokens in an identity domain."),
+        mine.block.description,
+        example("data-sources/oci_identity_domains_my_auth_tokens/data-source.tf"),
+        schema_markdown(&mine.block)
+    );
+    let list_page = format!(
+        "{}# oci_identity_domains_auth_token (List Resource)\n\n{}\n\n`user`, `status` and `filter` are sent to the service as one SCIM filter (`(<filter>) and user.value eq \"…\" and status eq \"…\"`; `user.ocid` for an OCID); `expired` and `description_regex` are applied to each page as it arrives. Pages of up to 100 tokens are requested one at a time and their tokens sent on at once, so the domain is never loaded whole, and no further page is requested once `limit` results are out.\n\nEach result carries the token's identity (`idcs_endpoint`, `id`) and the display name `<description> (<user name>, <id>)`. `terraform query -generate-config-out=FILE` writes `import` and `resource` blocks for `oci_identity_domains_auth_token` that plan with no changes.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("oci_identity_domains_auth_token List Resource - oci", "The domain-wide inventory of auth tokens."),
+        list.block.description,
+        example("list-resources/oci_identity_domains_auth_token/list-resource.tfquery.hcl"),
+        schema_markdown(&list.block)
+    );
+    vec![
+        ("data-sources/identity_domains_auth_tokens.md", tokens_page),
+        ("data-sources/identity_domains_my_auth_tokens.md", mine_page),
+        ("list-resources/identity_domains_auth_token.md", list_page),
+    ]
 }
 
 #[test]
