@@ -39,14 +39,14 @@ const MARKER_LEN: usize = 1 + LEASE_MARKER.len() + 20 + 1;
 /// The longest `description` prefix: the marker must fit into the API's 400 characters.
 pub const MAX_PREFIX_LEN: usize = MAX_DESCRIPTION_LEN - MARKER_LEN;
 
-const DEFAULT_LEASE: Duration = Duration::from_secs(3600);
+pub(crate) const DEFAULT_LEASE: Duration = Duration::from_secs(3600);
 const MIN_LEASE: Duration = Duration::from_secs(1);
 const MAX_LEASE: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// How long an open may take in all (list, clean-up, create, wait for ACTIVE).
-const OPEN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+pub(crate) const OPEN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// How long the deletion of a token may take (close, or the clean-up of a failed open).
-const DELETE_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+pub(crate) const DELETE_TIMEOUT: Duration = Duration::from_secs(2 * 60);
 
 // Private-state keys.
 const P_USER: &str = "user_id";
@@ -65,7 +65,7 @@ impl AuthTokenEphemeral {
     }
 }
 
-fn lease_validator() -> Validator {
+pub(crate) fn lease_validator() -> Validator {
     Validator::string("a duration from 1s to 720h", |s| {
         let d = parse_duration(s)?;
         if d < MIN_LEASE || d > MAX_LEASE {
@@ -78,7 +78,7 @@ fn lease_validator() -> Validator {
     })
 }
 
-fn prefix_validator() -> Validator {
+pub(crate) fn prefix_validator() -> Validator {
     Validator::string(format!("at most {MAX_PREFIX_LEN} characters"), |s| {
         let n = s.chars().count();
         if n > MAX_PREFIX_LEN {
@@ -103,7 +103,7 @@ pub fn schema() -> Schema {
     )
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -128,25 +128,25 @@ pub fn lease_end(description: &str) -> Option<DateTime<Utc>> {
 
 /// When to renew a lease of `lease` ending at `end`: a quarter of the lease before (at most
 /// five minutes before).
-fn renew_at(end: DateTime<Utc>, lease: Duration) -> SystemTime {
+pub(crate) fn renew_at(end: DateTime<Utc>, lease: Duration) -> SystemTime {
     let margin = (lease / 4).min(Duration::from_secs(300));
     let end: SystemTime = end.into();
     end.checked_sub(margin).unwrap_or(end)
 }
 
-fn lease_of(config: &Value) -> Duration {
+pub(crate) fn lease_of(config: &Value) -> Duration {
     config
         .get_str("lease")
         .and_then(|s| parse_duration(s).ok())
         .unwrap_or(DEFAULT_LEASE)
 }
 
-fn chrono_dur(d: Duration) -> chrono::Duration {
+pub(crate) fn chrono_dur(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
 /// Runs `f` within `timeout`, unless `ctx` is stopped first.
-async fn bounded<T>(
+pub(crate) async fn bounded<T>(
     ctx: &Ctx,
     timeout: Duration,
     f: impl std::future::Future<Output = T>,
@@ -243,7 +243,7 @@ fn no_free_slot(diags: &mut Diagnostics, user_id: &str, held: &[AuthToken], now:
     );
 }
 
-fn fail(diags: Diagnostics) -> OpenResponse {
+pub(crate) fn fail(diags: Diagnostics) -> OpenResponse {
     OpenResponse {
         diagnostics: diags,
         ..Default::default()

@@ -8,6 +8,7 @@ mod auth_tokens_data_source;
 mod common;
 mod domains_auth_token;
 mod domains_auth_token_data_source;
+mod domains_auth_token_ephemeral;
 mod domains_auth_token_list;
 mod domains_auth_tokens_data_source;
 mod domains_model;
@@ -313,9 +314,14 @@ impl Provider for OciProvider {
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
-        vec![Arc::new(auth_token_ephemeral::AuthTokenEphemeral::new(
-            self.data.clone(),
-        ))]
+        vec![
+            Arc::new(auth_token_ephemeral::AuthTokenEphemeral::new(
+                self.data.clone(),
+            )),
+            Arc::new(domains_auth_token_ephemeral::DomainsAuthTokenEphemeral::new(
+                self.data.clone(),
+            )),
+        ]
     }
 }
 

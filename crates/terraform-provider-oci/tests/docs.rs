@@ -67,7 +67,26 @@ fn pages() -> Vec<(&'static str, String)> {
     ];
     pages.extend(domains_pages(&p));
     pages.extend(inventory_pages(&p));
+    pages.push(ephemeral_domains_page(&p));
     pages
+}
+
+/// The ephemeral `oci_identity_domains_auth_token`.
+fn ephemeral_domains_page(p: &OciProvider) -> (&'static str, String) {
+    let schema = p
+        .ephemeral_resources()
+        .into_iter()
+        .find(|e| e.type_name() == "oci_identity_domains_auth_token")
+        .expect("the domains ephemeral resource")
+        .schema();
+    let page = format!(
+        "{}# oci_identity_domains_auth_token (Ephemeral Resource)\n\n{}\n\nRequires Terraform 1.10 or later. The result is available to provider blocks, provisioners, write-only arguments, locals and `ephemeral = true` outputs and variables, never to ordinary resource arguments. The official `oracle/oci` provider has no ephemeral resources; the `user` block is the one of its `oci_identity_domains_auth_token` resource (`value` = the user's SCIM id and/or `ocid`).\n\n~> **Two tokens per apply.** Terraform opens an ephemeral resource in every walk that needs it: `terraform apply` without a saved plan creates and deletes two short-lived tokens (one in the plan walk, one in the apply walk), `terraform plan` (speculative plans included) one, and `terraform apply PLANFILE` one. Each needs a free slot of the user's two, as do concurrent runs for the same user. Point it at a user whose slots are not held by long-lived tokens.\n\n~> **Only for the run.** The token is deleted when the run no longer needs it, so it does not fit a credential that must outlive the run: use the [`oci_identity_domains_auth_token` resource](../resources/identity_domains_auth_token.md) for those.\n\n## Leases and expiry: no leftovers\n\nEvery token it creates ends its description with a lease marker, `[tf-ephemeral lease=<RFC 3339 UTC time>]`, `lease` (default `1h`) after the open; while the run still uses the token, the provider renews the lease (one SCIM PATCH of `description`) shortly before it ends. When the run is done the token is deleted (a 404 counts as deleted; another failure is a warning naming the token). When Terraform is killed, the token stays until its lease ends; the next open for the same user deletes every token that carries the marker and whose lease (or `expires_on`) has passed, and never touches tokens without the marker or with a lease still running. To find leftovers, list the user's tokens with the `oci_identity_domains_auth_token` list resource (`description_regex = \"\\\\[tf-ephemeral lease=\"`) or the `oci_identity_domains_auth_tokens` data source.\n\nThe token also carries a **service-side expiry** (`expiresOn`), so the domain retires it even if no later open ever runs for that user. SCIM cannot change `expiresOn` after the create, so renewing the lease cannot move it: it is set once, to the later of the first lease end and 24 hours after the open. A shorter expiry would cut off a run that renews a short lease; a run that lasts longer than that loses the token at `expires_on` (the provider stops renewing then).\n\nWhen the user already holds two tokens that it may not delete, the open fails with a diagnostic on `user` listing them (id, OCID, description, creation time, whether they are managed elsewhere or leased by another run, and whether they have expired but still count) and creates or deletes nothing. After the create, the open waits until the domain lists the token (SCIM shows no `CREATING` state); if anything fails after the token was created, the open deletes it again.\n\n## Example Usage\n\n```terraform\n{}```\n\n{}",
+        front_matter("oci_identity_domains_auth_token Ephemeral Resource - oci", "A short-lived auth token of an identity-domain user for one Terraform run, never stored in plan or state."),
+        schema.block.description,
+        example("ephemeral-resources/oci_identity_domains_auth_token/ephemeral-resource.tf"),
+        schema_markdown(&schema.block)
+    );
+    ("ephemeral-resources/identity_domains_auth_token.md", page)
 }
 
 /// The Identity Domains resources and the data sources that go with them.

@@ -2,8 +2,9 @@
 //! `GET /_mock/registry/v2/` with HTTP Basic credentials — username the user's OCID, or
 //! `<tenancy>/<user name>` (tenancy: [`TENANCY_NAME`] or the tenancy OCID; user names are the
 //! key-file stems `default`, `user1`, …), password an auth token — answers 200 while that token
-//! exists and is ACTIVE, and 401 with `WWW-Authenticate` otherwise. Unsigned, not counted in the
-//! stats, no latency or faults (like the admin endpoints).
+//! exists, is ACTIVE and has not passed its `expiresOn`, and 401 with `WWW-Authenticate`
+//! otherwise. Unsigned, not counted in the stats, no latency or faults (like the admin
+//! endpoints).
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -68,8 +69,11 @@ async fn check(State(state): State<MockState>, headers: HeaderMap) -> Response {
         return unauthorized();
     };
     // Right after create a token is still CREATING (see `--activation-ms`).
-    let active =
-        token.lifecycle_state == "ACTIVE" && Utc::now() - token.time_created >= shared.activation;
+    // A token past its `expiresOn` (SCIM) no longer logs in.
+    let now = Utc::now();
+    let active = token.lifecycle_state == "ACTIVE"
+        && now - token.time_created >= shared.activation
+        && token.expires_at().is_none_or(|e| e > now);
     if !active {
         return unauthorized();
     }
