@@ -162,9 +162,7 @@ async fn list_user_tokens(
         count: Some(1000),
         ..Default::default()
     };
-    let mut pages = c
-        .domains
-        .pages(Collection::AuthTokens, endpoint, query);
+    let mut pages = c.domains.pages(Collection::AuthTokens, endpoint, query);
     let mut all = Vec::new();
     while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
         all.extend(page.resources);
@@ -627,7 +625,10 @@ mod tests {
 
     fn config(user: Value, lease: &str, description: String) -> Value {
         Value::object([
-            ("idcs_endpoint", Value::from("https://idcs-0a1b.identity.oraclecloud.com")),
+            (
+                "idcs_endpoint",
+                Value::from("https://idcs-0a1b.identity.oraclecloud.com"),
+            ),
             ("description", Value::from(description)),
             ("lease", Value::from(lease)),
             ("id", Value::Null),
@@ -701,7 +702,10 @@ mod tests {
 
     #[test]
     fn the_user_filter_names_the_given_forms() {
-        assert_eq!(user_filter(Some("5f\"0c"), None), "user.value eq \"5f\\\"0c\"");
+        assert_eq!(
+            user_filter(Some("5f\"0c"), None),
+            "user.value eq \"5f\\\"0c\""
+        );
         assert_eq!(
             user_filter(Some("5f0c"), Some("ocid1.user.oc1..u")),
             "user.value eq \"5f0c\" and user.ocid eq \"ocid1.user.oc1..u\""
@@ -716,7 +720,10 @@ mod tests {
     fn the_service_expiry_covers_renewals_for_a_day_and_a_long_lease_entirely() {
         let now = Utc::now();
         let short = now + chrono::Duration::seconds(2);
-        assert_eq!(service_expiry(now, short), now + chrono::Duration::hours(24));
+        assert_eq!(
+            service_expiry(now, short),
+            now + chrono::Duration::hours(24)
+        );
         let long = now + chrono::Duration::hours(72);
         assert_eq!(service_expiry(now, long), long);
     }
@@ -740,8 +747,14 @@ mod tests {
         let now = Utc::now();
         let past = now - chrono::Duration::minutes(1);
         let future = now + chrono::Duration::minutes(5);
-        assert!(is_expired_lease(&tok("a", with_marker("x", past), None), now));
-        assert!(!is_expired_lease(&tok("b", with_marker("x", future), None), now));
+        assert!(is_expired_lease(
+            &tok("a", with_marker("x", past), None),
+            now
+        ));
+        assert!(!is_expired_lease(
+            &tok("b", with_marker("x", future), None),
+            now
+        ));
         assert!(is_expired_lease(
             &tok("c", with_marker("x", future), Some("2020-01-01T00:00:00Z")),
             now
@@ -773,7 +786,10 @@ mod tests {
             detail.contains("- a1 / ocid1.credential.oc1..a1 (description \"ci\", created 2026-01-01T00:00:00.000Z): managed elsewhere"),
             "{detail}"
         );
-        assert!(detail.contains("expired on 2020-01-01T00:00:00Z"), "{detail}");
+        assert!(
+            detail.contains("expired on 2020-01-01T00:00:00Z"),
+            "{detail}"
+        );
         assert!(
             detail.contains("b2") && detail.contains("leased by another run"),
             "{detail}"

@@ -318,9 +318,9 @@ impl Provider for OciProvider {
             Arc::new(auth_token_ephemeral::AuthTokenEphemeral::new(
                 self.data.clone(),
             )),
-            Arc::new(domains_auth_token_ephemeral::DomainsAuthTokenEphemeral::new(
-                self.data.clone(),
-            )),
+            Arc::new(
+                domains_auth_token_ephemeral::DomainsAuthTokenEphemeral::new(self.data.clone()),
+            ),
         ]
     }
 }

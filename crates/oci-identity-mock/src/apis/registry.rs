@@ -165,6 +165,45 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_token_past_its_expiry_no_longer_logs_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = MockState::open(&MockOptions {
+            data_dir: dir.path().to_path_buf(),
+            users: 1,
+            ..Default::default()
+        })
+        .unwrap();
+        let user = state.user_ocids()[0].clone();
+        let now = Utc::now();
+        for (expires_on, want) in [
+            (None, StatusCode::OK),
+            (Some("2999-01-01T00:00:00Z"), StatusCode::OK),
+            (Some("2020-01-01T00:00:00.000Z"), StatusCode::UNAUTHORIZED),
+        ] {
+            let (t, secret) = lock(&state.inner.store)
+                .create_token_with(
+                    crate::state::NewToken {
+                        user_id: user.clone(),
+                        expires_on: expires_on.map(str::to_string),
+                        ..Default::default()
+                    },
+                    2,
+                    now,
+                    None,
+                )
+                .unwrap();
+            assert_eq!(
+                status(&state, basic(&user, &secret)).await.0,
+                want,
+                "{expires_on:?}"
+            );
+            lock(&state.inner.store)
+                .delete_token(&user, &t.id, None)
+                .unwrap();
+        }
+    }
+
     #[test]
     fn basic_credentials_are_parsed() {
         let mut h = HeaderMap::new();

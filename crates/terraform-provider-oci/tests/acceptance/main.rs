@@ -4,6 +4,7 @@
 mod domains_inventory;
 mod domains_resource;
 mod ephemeral;
+mod ephemeral_domains;
 mod examples;
 mod harness;
 mod tooling;
