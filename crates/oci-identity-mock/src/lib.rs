@@ -8,12 +8,27 @@
 //! `opc-retry-token` and `if-match`, simulates list lag and injects faults. State persists in
 //! `DIR/state.json`. Unsigned admin endpoints live under `/_mock/` (stats, faults, reset-stats).
 //!
+//! # Identity domains and authorization
+//!
+//! `--domains N` ([`MockOptions::domains`], default 1) serves N identity domains, each on its own
+//! listener so that its `idcs_endpoint` is a bare origin ([`MockServer::identity_domains`], the
+//! ready line's `identity_domains`). The first is the tenancy's Default domain: its users are the
+//! IAM users (same OCIDs, plus a SCIM id) and its tokens are the classic API's (one store, one
+//! per-user limit). The other domains have users of their own. The first user (the config
+//! file's DEFAULT profile) is the tenancy administrator and manages every user's tokens, in
+//! both APIs and every domain; any other user manages only its own (classic: 404
+//! `NotAuthorizedOrNotFound`; SCIM: 404 for another user's token, 403 to create one for
+//! another user or to use a domain it is not a user of).
+//!
 //! # Layout
 //!
 //! - [`server`]: the listener, [`start`]/[`start_with`], [`MockServer`], and [`router`], which
 //!   merges the APIs served on one listener;
 //! - [`apis`]: one axum router per API, each built with [`apis::Api`]: `apis::identity` (the
-//!   classic Identity API: routes and handlers), `apis::admin` (`/_mock/*`);
+//!   classic Identity API: routes and handlers), `apis::domains` (its `/20160918/domains`),
+//!   [`apis::scim`] (the Identity Domains SCIM API, one router and listener per domain; filters
+//!   in `apis::scim::filter`, the `returned` rules and PATCH in `apis::scim::attrs`),
+//!   `apis::admin` (`/_mock/*`);
 //! - [`middleware`]: the cross-cutting layers every API reuses: `request_id`
 //!   (`opc-request-id`, request log), `errors` (per-API error renderer: [`middleware::OciErrors`],
 //!   [`middleware::ScimErrors`]), `stats` (per operation and status), `latency`, `faults`

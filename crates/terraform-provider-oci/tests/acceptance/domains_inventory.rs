@@ -204,6 +204,20 @@ async fn domains_data_source_examples_apply() {
         .find("data \"oci_identity_domains_my_auth_tokens\"")
         .unwrap();
     env.write("data-source.tf", &mine[start..]);
+    // And the my_ list in pages of one.
+    env.write(
+        "paged.tf",
+        r#"
+data "oci_identity_domains_my_auth_tokens" "paged" {
+  idcs_endpoint       = var.idcs_endpoint
+  my_auth_token_count = 1
+  sort_by             = "description"
+}
+output "paged" { value = data.oci_identity_domains_my_auth_tokens.paged.my_auth_tokens[*].description }
+output "paged_per_page" { value = data.oci_identity_domains_my_auth_tokens.paged.items_per_page }
+"#,
+    );
+    create(&env, 0, "mine too", None, None).await;
     let ep = format!("-var=idcs_endpoint={}", endpoint(&env));
     let user = format!("-var=user_id={}", scim_user(&env, 1));
     env.tf(&[
@@ -221,9 +235,15 @@ async fn domains_data_source_examples_apply() {
     assert_eq!(out["token_ids"]["value"].as_array().unwrap().len(), 2);
     assert_eq!(
         out["my_token_descriptions"]["value"],
-        serde_json::json!(["mine"]),
+        serde_json::json!(["mine", "mine too"]),
         "the calling user's tokens only"
     );
+    assert_eq!(
+        out["paged"]["value"],
+        serde_json::json!(["mine", "mine too"]),
+        "{out}"
+    );
+    assert_eq!(out["paged_per_page"]["value"], 1);
 }
 
 /// Runs `terraform query -json` and counts the results of each list block, keeping the
