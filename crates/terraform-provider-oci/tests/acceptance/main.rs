@@ -6,6 +6,7 @@ mod domains_resource;
 mod ephemeral;
 mod examples;
 mod harness;
+mod install;
 mod tooling;
 mod validation;
 
