@@ -145,7 +145,7 @@ sign() { # VERSION OUTDIR
     home="$(mktemp -d)"; chmod 700 "$home"
     printf '%s\n' "$GPG_PRIVATE_KEY" | GNUPGHOME="$home" gpg --batch --quiet --import 2>/dev/null \
       || die "GPG_PRIVATE_KEY could not be imported"
-    key="$(GNUPGHOME="$home" gpg --batch --with-colons --list-secret-keys | awk -F: '$1=="fpr"{print $10; exit}')"
+    key="$(GNUPGHOME="$home" gpg --batch --with-colons --list-secret-keys 2>/dev/null | awk -F: '$1=="fpr"{print $10; exit}')"
     log "signing with the key from GPG_PRIVATE_KEY ($key)"
   elif [[ -n "${GPG_FINGERPRINT:-}" ]]; then
     key="$GPG_FINGERPRINT"
@@ -155,7 +155,7 @@ sign() { # VERSION OUTDIR
     GNUPGHOME="$home" gpg --batch --quiet --passphrase '' \
       --quick-generate-key "terraform-provider-oci throwaway release key <release@invalid>" \
       rsa3072 sign 1d 2>/dev/null || die "gpg could not generate a throwaway key"
-    key="$(GNUPGHOME="$home" gpg --batch --with-colons --list-secret-keys | awk -F: '$1=="fpr"{print $10; exit}')"
+    key="$(GNUPGHOME="$home" gpg --batch --with-colons --list-secret-keys 2>/dev/null | awk -F: '$1=="fpr"{print $10; exit}')"
     log "signing with a THROWAWAY key ($key): set GPG_PRIVATE_KEY or GPG_FINGERPRINT for a real release"
   fi
   local gnupghome="${home:-${GNUPGHOME:-$HOME/.gnupg}}"
@@ -183,7 +183,6 @@ mirror() { # MODE DIR VERSION DISTDIR ADDRESS...
   ((${#zips[@]})) || die "no ${NAME}_${version}_*.zip in $dist"
   local addr z sub
   for addr in "${addrs[@]}"; do
-    [[ "$addr" =~ ^[^/]+/[^/]+/${TYPE}$ ]] || die "--address must be HOST/NAMESPACE/${TYPE}, got '$addr'"
     sub="$dir/$addr"
     mkdir -p "$sub"
     for z in "${zips[@]}"; do cp "$z" "$sub/"; done
@@ -238,7 +237,10 @@ case "$mode" in
     dist=""; addresses=()
     while [[ $# -gt 0 ]]; do
       case "$1" in
-        --address) [[ $# -ge 2 ]] || usage; addresses+=("$2"); shift 2 ;;
+        --address)
+          [[ $# -ge 2 ]] || usage
+          [[ "$2" =~ ^[^/]+/[^/]+/${TYPE}$ ]] || die "--address must be HOST/NAMESPACE/${TYPE}, got '$2'"
+          addresses+=("$2"); shift 2 ;;
         *) [[ -z "$dist" ]] || usage; dist="$1"; shift ;;
       esac
     done

@@ -47,7 +47,10 @@ fn main() {
         own_targets: vec!["terraform_provider_oci".into(), "oci_client".into()],
         submodules: vec![("oci_client".into(), "oci".into())],
     });
-    tracing::info!(version = VERSION, "terraform-provider-oci {VERSION} starting");
+    tracing::info!(
+        version = VERSION,
+        "terraform-provider-oci {VERSION} starting"
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -60,11 +60,11 @@ fn run(cmd: &mut Command) -> std::process::Output {
 fn dist() -> &'static Dist {
     static DIST: OnceLock<Dist> = OnceLock::new();
     DIST.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("release-")
-            .tempdir()
-            .unwrap()
-            .keep();
+        // A fixed directory under target/tmp, replaced on every run (a static is never
+        // dropped, so a TempDir would be left behind).
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("install-release");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let out = run(Command::new(release_script())
             .arg(VERSION)
             .arg(&dir)
