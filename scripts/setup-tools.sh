@@ -56,5 +56,16 @@ else
   log "installed $VENV/bin/terraform"
 fi
 
+# gpg signs release artefacts (scripts/release.sh) and verifies them in tests.
+if ! command -v gpg >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    log "installing gnupg (apt-get install -y gnupg)"
+    apt-get install -y gnupg >/dev/null || { log "error: apt-get install -y gnupg failed (run apt-get update, or as root?)"; exit 1; }
+  else
+    log "error: gpg not found and apt-get is unavailable: install GnuPG (gnupg) with your package manager"
+    exit 1
+  fi
+fi
+
 ver="$("$VENV/bin/terraform" version 2>/dev/null)" || { log "error: $VENV/bin/terraform version failed"; exit 1; }
 log "ready: ${ver%%$'\n'*}, $("$VENV/bin/oci" --version)"

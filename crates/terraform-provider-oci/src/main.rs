@@ -3,6 +3,13 @@
 use terraform_provider_oci::{OciProvider, PROVIDER_ADDRESS};
 use tfplugin::serve::{serve, ServeError, ServeOptions};
 
+/// The release version: `TERRAFORM_PROVIDER_OCI_VERSION` at build time (set by
+/// `scripts/release.sh VERSION …`), else the crate version.
+const VERSION: &str = match option_env!("TERRAFORM_PROVIDER_OCI_VERSION") {
+    Some(v) => v,
+    None => env!("CARGO_PKG_VERSION"),
+};
+
 const USAGE: &str = "\
 terraform-provider-oci: a Terraform provider for OCI Identity auth tokens (plugin protocol 6).
 
@@ -21,7 +28,7 @@ fn main() {
         match arg.as_str() {
             "--debug" | "-debug" => debug = true,
             "--version" | "-version" => {
-                println!("terraform-provider-oci {}", env!("CARGO_PKG_VERSION"));
+                println!("terraform-provider-oci {VERSION}");
                 return;
             }
             "--help" | "-help" | "-h" => {
@@ -40,6 +47,10 @@ fn main() {
         own_targets: vec!["terraform_provider_oci".into(), "oci_client".into()],
         submodules: vec![("oci_client".into(), "oci".into())],
     });
+    tracing::info!(
+        version = VERSION,
+        "terraform-provider-oci {VERSION} starting"
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

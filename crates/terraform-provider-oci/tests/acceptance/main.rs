@@ -7,6 +7,7 @@ mod ephemeral;
 mod ephemeral_domains;
 mod examples;
 mod harness;
+mod install;
 mod tooling;
 mod validation;
 
