@@ -19,3 +19,6 @@ cargo fmt --all --check
 cargo build --locked --workspace --bins
 cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo test --locked --workspace --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"
+# The oldest and newest Terraform versions installing the provider from a filesystem mirror
+# (plain `terraform init`) and running the smoke suite; `scripts/compat.sh` runs every version.
+bash scripts/compat.sh --ci
