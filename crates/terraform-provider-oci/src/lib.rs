@@ -212,15 +212,20 @@ fn provider_schema() -> Schema {
     )
 }
 
-/// A warning on each argument of [`NO_EFFECT_ARGUMENTS`] that is set (known or not).
+/// A warning on each argument of [`NO_EFFECT_ARGUMENTS`] that is set (known or not). A
+/// sensitive argument's warning carries no attribute path: Terraform would quote its source
+/// line, value included, under the warning.
 fn warn_no_effect_arguments(config: &Value, diags: &mut Diagnostics) {
     for (name, why) in NO_EFFECT_ARGUMENTS {
-        if !config.get(name).is_null() {
-            diags.attribute_warning(
-                AttributePath::attr(name),
-                "Argument has no effect in this provider",
-                format!("{name} is accepted for compatibility with the oracle/oci provider but has no effect here: {why}. Remove it to silence this warning."),
-            );
+        if config.get(name).is_null() {
+            continue;
+        }
+        let summary = format!("{name} has no effect in this provider");
+        let detail = format!("{name} is accepted for compatibility with the oracle/oci provider but has no effect here: {why}. Remove it to silence this warning.");
+        if name == "token_exchange_client_secret" {
+            diags.warning(summary, detail);
+        } else {
+            diags.attribute_warning(AttributePath::attr(name), summary, detail);
         }
     }
 }
@@ -565,7 +570,11 @@ mod tests {
         assert!(!diags.has_errors());
         assert_eq!(diags.iter().count(), NO_EFFECT_ARGUMENTS.len());
         for ((name, _), d) in NO_EFFECT_ARGUMENTS.iter().zip(diags.iter()) {
-            assert_eq!(d.attribute, Some(AttributePath::attr(*name)));
+            if *name == "token_exchange_client_secret" {
+                assert_eq!(d.attribute, None, "Terraform would quote the secret's line");
+            } else {
+                assert_eq!(d.attribute, Some(AttributePath::attr(*name)));
+            }
             assert!(d.detail.starts_with(name), "{}", d.detail);
         }
     }

@@ -6,6 +6,7 @@ mod domains_resource;
 mod ephemeral;
 mod examples;
 mod harness;
+mod provider_args;
 mod tooling;
 mod validation;
 
