@@ -121,7 +121,8 @@ async fn every_official_provider_argument_validates_and_plans_with_warnings() {
     write_main(&env, &provider, &tokens_data_source(&env));
 
     let validate = env.tf(&["validate", "-json", "-no-color"]).await;
-    let report: Json = serde_json::from_str(&validate.stdout).expect(&validate.all());
+    let report: Json =
+        serde_json::from_str(&validate.stdout).unwrap_or_else(|_| panic!("{}", validate.all()));
     assert_eq!(report["valid"], true, "{}", validate.all());
     let warnings: Vec<&str> = report["diagnostics"]
         .as_array()
