@@ -79,6 +79,51 @@ pub fn parse_import_id(id: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The detail of a create refused with `LimitExceeded`: the error, the user's current tokens
+/// (id, description, time created, state) and how to adopt leftovers of an interrupted apply.
+fn limit_exceeded_detail(
+    error: &str,
+    user_id: &str,
+    listed: Result<Vec<AuthToken>, String>,
+) -> String {
+    let mut out = format!("{error}\n\n");
+    match listed {
+        Ok(tokens) if tokens.is_empty() => {
+            out.push_str(&format!("Listing the auth tokens of {user_id} now returns none: a token may have been deleted meanwhile; try the apply again.\n\n"));
+        }
+        Ok(tokens) => {
+            out.push_str(&format!(
+                "OCI allows 2 auth tokens per user. The current auth tokens of {user_id} are:\n"
+            ));
+            for t in &tokens {
+                out.push_str(&format!(
+                    "  - {}  description {:?}  created {}  {}\n",
+                    t.id,
+                    t.description.as_deref().unwrap_or(""),
+                    t.time_created.as_deref().unwrap_or("(unknown)"),
+                    t.lifecycle_state
+                ));
+            }
+            out.push('\n');
+        }
+        Err(why) => {
+            out.push_str(&format!(
+                "The current auth tokens of {user_id} could not be listed: {why}.\n\n"
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "Tokens created minutes ago that are not in this Terraform state may be leftovers of an interrupted apply \
+         (a provider stopped after its create reached the API). Adopt one instead of creating another:\n\
+         \n  terraform import {TYPE_NAME}.<name> users/{user_id}/authTokens/<auth token OCID>\n\
+         \nor list them all with `terraform query` (Terraform 1.14+), using a `.tfquery.hcl` file holding\n\
+         \n  list \"{TYPE_NAME}\" \"all\" {{\n    provider = oci\n    config {{\n      user_id = \"{user_id}\"\n    }}\n  }}\n\
+         \nand `terraform query -generate-config-out=tokens.tf` to write their import blocks. \
+         Otherwise delete a token you no longer need (`oci iam auth-token delete`) and apply again."
+    ));
+    out
+}
+
 fn percent_decode(s: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -241,6 +286,21 @@ impl Resource for AuthTokenResource {
         // hold one of the user's two slots. The client bounds it with its retry budget.
         let created = match c.identity.create_auth_token(&user_id, &description).await {
             Ok(t) => t,
+            Err(e) if e.code() == Some("LimitExceeded") => {
+                // Say which tokens hold the slots: leftovers of an interrupted apply are
+                // indistinguishable from other tokens, so list them all with their ages.
+                c.lists.invalidate(&user_id);
+                let listed = match req.ctx.run(c.lists.list(&c.identity, &user_id)).await {
+                    Ok(Ok(tokens)) => Ok(tokens),
+                    Ok(Err(why)) => Err(why.to_string()),
+                    Err(_) => Err("Terraform asked the provider to stop".to_string()),
+                };
+                diags.error(
+                    "Cannot create the auth token",
+                    limit_exceeded_detail(&e.to_string(), &user_id, listed),
+                );
+                return failed(diags);
+            }
             Err(e) => {
                 api_error(&mut diags, "Cannot create the auth token", &e);
                 return failed(diags);
@@ -432,6 +492,42 @@ impl Resource for AuthTokenResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limit_exceeded_lists_the_tokens_and_how_to_adopt_them() {
+        let token = |id: &str, description: &str| AuthToken {
+            id: id.into(),
+            token: Some("secret-token-value".into()),
+            user_id: "ocid1.user.oc1..u".into(),
+            description: Some(description.into()),
+            time_created: Some("2026-12-01T19:00:00.000Z".into()),
+            time_expires: None,
+            lifecycle_state: "ACTIVE".into(),
+            inactive_status: None,
+        };
+        let detail = limit_exceeded_detail(
+            "LimitExceeded: too many",
+            "ocid1.user.oc1..u",
+            Ok(vec![
+                token("ocid1.credential.oc1..a", "ci"),
+                token("ocid1.credential.oc1..b", ""),
+            ]),
+        );
+        for part in [
+            "LimitExceeded: too many",
+            "ocid1.credential.oc1..a  description \"ci\"  created 2026-12-01T19:00:00.000Z  ACTIVE",
+            "ocid1.credential.oc1..b",
+            "leftovers of an interrupted apply",
+            "terraform import oci_identity_auth_token.<name> users/ocid1.user.oc1..u/authTokens/<auth token OCID>",
+            "list \"oci_identity_auth_token\" \"all\"",
+            "terraform query -generate-config-out",
+        ] {
+            assert!(detail.contains(part), "{part}\n{detail}");
+        }
+        assert!(!detail.contains("secret-token-value"));
+        let detail = limit_exceeded_detail("e", "u", Err("boom".into()));
+        assert!(detail.contains("could not be listed: boom"), "{detail}");
+    }
 
     #[test]
     fn import_ids() {

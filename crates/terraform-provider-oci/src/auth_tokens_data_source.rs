@@ -49,7 +49,7 @@ fn schema() -> Schema {
                     .description("Keeps tokens whose attribute `name` equals (or, with `regex = true`, matches) any of `values`. Several blocks must all match.")
                     .attribute(Attribute::string("name").required().description("Token attribute to compare, e.g. `state` or `description`."))
                     .attribute(Attribute::new("values", Type::list(Type::String)).required().description("Accepted values (any one matches)."))
-                    .attribute(Attribute::bool("regex").optional().description("Treat `values` as regular expressions (unanchored).")),
+                    .attribute(Attribute::bool("regex").optional().computed().description("Treat `values` as regular expressions (unanchored). Default `false`, recorded in state as in the official provider.")),
             )),
     )
 }
@@ -211,6 +211,7 @@ impl DataSource for AuthTokensDataSource {
             .filter(|item| filters.iter().all(|f| f.matches(item)))
             .collect();
         let mut state = req.config.clone();
+        state.set("filter", filters_with_defaults(req.config.get("filter")));
         state.set("id", data_source_id(&user_id).into());
         state.set("tokens", Value::List(items));
         ApplyResponse {
@@ -219,6 +220,25 @@ impl DataSource for AuthTokensDataSource {
             private: None,
         }
     }
+}
+
+/// The `filter` set with `regex = false` where the configuration leaves it unset (the
+/// official provider's default); blocks that become equal are kept once, as in a set.
+fn filters_with_defaults(filter: &Value) -> Value {
+    let Value::Set(blocks) = filter else {
+        return filter.clone();
+    };
+    let mut out: Vec<Value> = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let mut block = block.clone();
+        if block.get("regex").is_null() {
+            block.set("regex", Value::Bool(false));
+        }
+        if !out.contains(&block) {
+            out.push(block);
+        }
+    }
+    Value::Set(out)
 }
 
 #[cfg(test)]
@@ -264,6 +284,27 @@ mod tests {
             ("description", Value::from("laptop")),
         ]);
         assert!(!fs.iter().all(|f| f.matches(&other)));
+    }
+
+    #[test]
+    fn regex_defaults_to_false_in_state() {
+        let block = |regex: Value| {
+            Value::object([
+                ("name", Value::from("state")),
+                ("values", Value::List(vec![Value::from("ACTIVE")])),
+                ("regex", regex),
+            ])
+        };
+        let set = Value::Set(vec![
+            block(Value::Null),
+            block(Value::Bool(false)),
+            block(Value::Bool(true)),
+        ]);
+        assert_eq!(
+            filters_with_defaults(&set),
+            Value::Set(vec![block(Value::Bool(false)), block(Value::Bool(true))])
+        );
+        assert_eq!(filters_with_defaults(&Value::Null), Value::Null);
     }
 
     #[test]

@@ -108,14 +108,82 @@ impl Default for OciProvider {
     }
 }
 
-const COMPAT_NOTE: &str = "Accepted for compatibility with the `oracle/oci` provider; it has no effect on the resources of this provider.";
+const COMPAT_NOTE: &str = "Accepted for compatibility with the `oracle/oci` provider; it has no effect on the resources of this provider (a warning says so when it is set).";
+
+const WIF_NOTE: &str = "Accepted for compatibility with the `oracle/oci` provider, where it configures `auth = \"WorkloadIdentityFederation\"`; this provider does not support that mode yet, so it has no effect (a warning says so when it is set).";
+
+/// The largest `retry_duration_seconds` accepted, and the budget a negative value (the
+/// official provider's "retry for the longest time") stands for: one day.
+pub const MAX_RETRY_DURATION_SECONDS: i64 = oci_client::config::MAX_RETRY_DURATION_SECONDS;
+
+/// Arguments of the official provider block that have no meaning here: accepted, and a
+/// warning names them when they are set. `(name, why)`.
+const NO_EFFECT_ARGUMENTS: [(&str, &str); 15] = [
+    (
+        "retries_config_file",
+        "this provider's retries are set by retry_duration_seconds and disable_auto_retries",
+    ),
+    ("ignore_defined_tags", "auth tokens have no defined tags"),
+    (
+        "realm_specific_service_endpoint_template_enabled",
+        "endpoints come from region, identity_endpoint or CLIENT_HOST_OVERRIDES",
+    ),
+    (
+        "dual_stack_endpoint_enabled",
+        "endpoints come from region, identity_endpoint or CLIENT_HOST_OVERRIDES",
+    ),
+    (
+        "test_time_maintenance_reboot_due",
+        "it is used only by the official provider's compute acceptance tests",
+    ),
+    (
+        "workload_identity_token_path",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_domain_url",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_auth",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_client_id",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_client_secret",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_requested_token_type",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_subject_token_type",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_resource_type",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_rpst_exp",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+    (
+        "token_exchange_public_key",
+        "auth WorkloadIdentityFederation is not supported yet",
+    ),
+];
 
 fn provider_schema() -> Schema {
     let s = |name: &str, d: &str| Attribute::string(name).optional().description(d);
     Schema::new(
         Block::new()
-            .description("Manages OCI Identity auth tokens. Arguments, environment variables and `~/.oci/config` profiles work as in the official `oracle/oci` provider.")
-            .attribute(s("auth", "Authentication mode: `ApiKey` (default) or `SecurityToken`. Also `TF_VAR_auth`/`OCI_AUTH`."))
+            .description("Manages OCI Identity auth tokens. Arguments, environment variables and `~/.oci/config` profiles work as in the official `oracle/oci` provider; every argument of its provider block is accepted.")
+            .attribute(s("auth", "Authentication mode: `ApiKey` (default) or `SecurityToken`, case-insensitive. The official provider's other modes (`InstancePrincipal`, `InstancePrincipalWithCerts`, `ResourcePrincipal`, `OKEWorkloadIdentity`, `WorkloadIdentityFederation`) are recognised and rejected as not supported yet. Also `TF_VAR_auth`/`OCI_AUTH`."))
             .attribute(s("tenancy_ocid", "OCID of the tenancy. Also `TF_VAR_tenancy_ocid`/`OCI_TENANCY_OCID`, or `tenancy` in the config profile."))
             .attribute(s("user_ocid", "OCID of the user calling the API. Also `TF_VAR_user_ocid`/`OCI_USER_OCID`, or `user` in the config profile."))
             .attribute(s("fingerprint", "Fingerprint of the API signing key. Also `TF_VAR_fingerprint`/`OCI_FINGERPRINT`, or `fingerprint` in the config profile."))
@@ -123,15 +191,44 @@ fn provider_schema() -> Schema {
             .attribute(s("private_key_path", "Path to the API signing private key. Also `TF_VAR_private_key_path`/`OCI_PRIVATE_KEY_PATH`, or `key_file` in the config profile."))
             .attribute(s("private_key_password", "Pass phrase of an encrypted private key. Also `TF_VAR_private_key_password`/`OCI_PRIVATE_KEY_PASSWORD`, or `pass_phrase` in the config profile.").sensitive())
             .attribute(s("region", "Region, e.g. `us-ashburn-1`. IAM calls must go to the tenancy's home region. Also `TF_VAR_region`/`OCI_REGION`, or `region` in the config profile."))
-            .attribute(s("config_file_profile", "Profile of `~/.oci/config` (or `OCI_CONFIG_FILE`) to read; default `DEFAULT`."))
-            .attribute(Attribute::number("retry_duration_seconds").optional().description("How long to keep retrying throttled or failing API calls, in whole seconds (default 120; `0` turns retries off). A negative value, which the official provider reads as \"retry forever\", is rejected: every API call of this provider stays bounded.").validator(Validator::new("a whole number of seconds, 0 or more", |v| retry_duration_seconds(v).map(|_| ()))))
-            .attribute(Attribute::bool("disable_auto_retries").optional().description("Turn off automatic retries of API calls."))
-            .attribute(s("identity_endpoint", "Base URL of the Identity API, overriding the one derived from `region` (for example a local `oci-identity-mock`: `http://127.0.0.1:PORT`). `CLIENT_HOST_OVERRIDES=oci_identity.IdentityClient=URL` works too."))
+            .attribute(s("config_file_profile", "Profile of `~/.oci/config` (or `OCI_CONFIG_FILE`) to read; default `DEFAULT`. Also `TF_VAR_config_file_profile`/`OCI_CONFIG_FILE_PROFILE`."))
+            .attribute(Attribute::number("retry_duration_seconds").optional().description("How long to keep retrying throttled or failing API calls, in whole seconds (default 120; `0` turns retries off; at most 86400, one day). A negative value means \"retry for the longest time\", as in the official provider: here that is the maximum, 86400 seconds. Also `TF_VAR_retry_duration_seconds`/`OCI_RETRY_DURATION_SECONDS`.").validator(Validator::new("a whole number of seconds, at most 86400 (negative = 86400)", |v| retry_duration_seconds(v).map(|_| ()))))
+            .attribute(Attribute::bool("disable_auto_retries").optional().description("Turn off automatic retries of API calls. Also `TF_VAR_disable_auto_retries`/`OCI_DISABLE_AUTO_RETRIES`."))
+            .attribute(s("identity_endpoint", "Base URL of the Identity API, overriding the one derived from `region` (for example a local `oci-identity-mock`: `http://127.0.0.1:PORT`). `CLIENT_HOST_OVERRIDES=oci_identity.IdentityClient=URL` works too. Not an argument of the official provider."))
             .attribute(s("retries_config_file", COMPAT_NOTE))
             .attribute(Attribute::new("ignore_defined_tags", Type::list(Type::String)).optional().description(COMPAT_NOTE))
             .attribute(Attribute::bool("realm_specific_service_endpoint_template_enabled").optional().description(COMPAT_NOTE))
-            .attribute(Attribute::bool("dual_stack_endpoint_enabled").optional().description(COMPAT_NOTE)),
+            .attribute(Attribute::bool("dual_stack_endpoint_enabled").optional().description(COMPAT_NOTE))
+            .attribute(s("test_time_maintenance_reboot_due", COMPAT_NOTE))
+            .attribute(s("workload_identity_token_path", WIF_NOTE))
+            .attribute(s("token_exchange_domain_url", WIF_NOTE))
+            .attribute(s("token_exchange_auth", WIF_NOTE))
+            .attribute(s("token_exchange_client_id", WIF_NOTE))
+            .attribute(s("token_exchange_client_secret", WIF_NOTE).sensitive())
+            .attribute(s("token_exchange_requested_token_type", WIF_NOTE))
+            .attribute(s("token_exchange_subject_token_type", WIF_NOTE))
+            .attribute(s("token_exchange_resource_type", WIF_NOTE))
+            .attribute(s("token_exchange_rpst_exp", WIF_NOTE))
+            .attribute(s("token_exchange_public_key", WIF_NOTE)),
     )
+}
+
+/// A warning on each argument of [`NO_EFFECT_ARGUMENTS`] that is set (known or not). A
+/// sensitive argument's warning carries no attribute path: Terraform would quote its source
+/// line, value included, under the warning.
+fn warn_no_effect_arguments(config: &Value, diags: &mut Diagnostics) {
+    for (name, why) in NO_EFFECT_ARGUMENTS {
+        if config.get(name).is_null() {
+            continue;
+        }
+        let summary = format!("{name} has no effect in this provider");
+        let detail = format!("{name} is accepted for compatibility with the oracle/oci provider but has no effect here: {why}. Remove it to silence this warning.");
+        if name == "token_exchange_client_secret" {
+            diags.warning(summary, detail);
+        } else {
+            diags.attribute_warning(AttributePath::attr(name), summary, detail);
+        }
+    }
 }
 
 /// Reads a known string argument; unknown values are treated as unset.
@@ -144,21 +241,16 @@ fn user_agent() -> String {
     format!("terraform-provider-oci/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// `retry_duration_seconds` as whole seconds: a fraction (`1.5`), a negative value or one
-/// beyond the 64-bit range (`1e20`) is an error rather than a silent fallback to the default.
+/// `retry_duration_seconds` as whole seconds: a fraction (`1.5`) or a value beyond
+/// [`MAX_RETRY_DURATION_SECONDS`] is an error rather than a silent fallback to the default.
+/// A negative value is kept: the client reads it as "the longest time" (the maximum).
 fn retry_duration_seconds(value: &Value) -> Result<Option<i64>, String> {
     let Some(n) = value.as_number() else {
         return Ok(None);
     };
     match n.as_i64() {
-        Some(seconds) if seconds >= 0 => Ok(Some(seconds)),
-        Some(seconds) => Err(format!(
-            "retry_duration_seconds is {seconds}: it must be 0 or more. The official provider retries forever on a negative value; this provider keeps every call bounded, so give a large number of seconds instead."
-        )),
-        None => Err(format!(
-            "retry_duration_seconds is {n}: it must be a whole number of seconds from 0 to {}.",
-            i64::MAX
-        )),
+        Some(seconds) if seconds <= MAX_RETRY_DURATION_SECONDS => Ok(Some(seconds)),
+        _ => Err(oci_client::config::retry_duration_problem(&n.to_string())),
     }
 }
 
@@ -209,6 +301,10 @@ impl Provider for OciProvider {
 
     fn schema(&self) -> Schema {
         provider_schema()
+    }
+
+    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
+        warn_no_effect_arguments(config, diags);
     }
 
     async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
@@ -341,6 +437,9 @@ mod tests {
             (Value::from(5i64), Some(5)),
             (Value::from(0i64), Some(0)),
             (Value::Number(Number::Float(30.0)), Some(30)),
+            (Value::from(86_400i64), Some(86_400)),
+            // Negative: "retry for the longest time", mapped to the maximum by the client.
+            (Value::from(-1i64), Some(-1)),
             (Value::Null, None),
         ] {
             let settings = settings_from_config(&block_with(value.clone())).unwrap();
@@ -350,7 +449,7 @@ mod tests {
             Value::Number(Number::Float(1.5)),
             Value::Number(Number::Float(1e20)),
             Value::Number(Number::Big("100000000000000000000".into())),
-            Value::from(-1i64),
+            Value::from(86_401i64),
         ] {
             // At configure time…
             let diags = settings_from_config(&block_with(bad.clone())).unwrap_err();
@@ -388,8 +487,102 @@ mod tests {
             .unwrap()
             .detail
             .contains("whole number of seconds"));
-        let diags = settings_from_config(&block_with(Value::from(-1i64))).unwrap_err();
-        assert!(diags.iter().next().unwrap().detail.contains("forever"));
+        let diags = settings_from_config(&block_with(Value::from(86_401i64))).unwrap_err();
+        assert!(diags
+            .iter()
+            .next()
+            .unwrap()
+            .detail
+            .contains("at most 86400"));
+    }
+
+    /// Every argument of the official provider block (oracle/terraform-provider-oci
+    /// `internal/provider/provider.go` `SchemaMap`), with its type.
+    const OFFICIAL_ARGUMENTS: [(&str, &str); 26] = [
+        ("auth", "string"),
+        ("tenancy_ocid", "string"),
+        ("user_ocid", "string"),
+        ("fingerprint", "string"),
+        ("private_key", "string"),
+        ("private_key_path", "string"),
+        ("private_key_password", "string"),
+        ("region", "string"),
+        ("workload_identity_token_path", "string"),
+        ("token_exchange_domain_url", "string"),
+        ("token_exchange_auth", "string"),
+        ("token_exchange_client_id", "string"),
+        ("token_exchange_client_secret", "string"),
+        ("token_exchange_requested_token_type", "string"),
+        ("token_exchange_subject_token_type", "string"),
+        ("token_exchange_resource_type", "string"),
+        ("token_exchange_rpst_exp", "string"),
+        ("token_exchange_public_key", "string"),
+        ("disable_auto_retries", "bool"),
+        ("retry_duration_seconds", "number"),
+        ("config_file_profile", "string"),
+        ("ignore_defined_tags", "list(string)"),
+        ("realm_specific_service_endpoint_template_enabled", "bool"),
+        ("test_time_maintenance_reboot_due", "string"),
+        ("dual_stack_endpoint_enabled", "bool"),
+        ("retries_config_file", "string"),
+    ];
+
+    #[test]
+    fn every_official_argument_is_accepted_with_its_type() {
+        let schema = provider_schema();
+        for (name, ty) in OFFICIAL_ARGUMENTS {
+            let attr = schema
+                .block
+                .attributes
+                .iter()
+                .find(|a| a.name == name)
+                .unwrap_or_else(|| panic!("{name} missing"));
+            let expected = match ty {
+                "string" => Type::String,
+                "bool" => Type::Bool,
+                "number" => Type::Number,
+                _ => Type::list(Type::String),
+            };
+            assert_eq!(attr.ty, expected, "{name}");
+            assert!(attr.optional && !attr.required, "{name}");
+        }
+        for secret in [
+            "private_key",
+            "private_key_password",
+            "token_exchange_client_secret",
+        ] {
+            let attr = schema
+                .block
+                .attributes
+                .iter()
+                .find(|a| a.name == secret)
+                .unwrap();
+            assert!(attr.sensitive, "{secret}");
+        }
+    }
+
+    #[test]
+    fn arguments_without_effect_warn_by_name_when_set() {
+        let mut diags = Diagnostics::new();
+        warn_no_effect_arguments(&Value::object([("region", Value::from("iad"))]), &mut diags);
+        assert!(diags.is_empty());
+        let block = Value::object(
+            NO_EFFECT_ARGUMENTS
+                .iter()
+                .map(|(name, _)| (*name, Value::from("x"))),
+        );
+        let mut diags = Diagnostics::new();
+        warn_no_effect_arguments(&block, &mut diags);
+        assert!(!diags.has_errors());
+        assert_eq!(diags.iter().count(), NO_EFFECT_ARGUMENTS.len());
+        for ((name, _), d) in NO_EFFECT_ARGUMENTS.iter().zip(diags.iter()) {
+            if *name == "token_exchange_client_secret" {
+                assert_eq!(d.attribute, None, "Terraform would quote the secret's line");
+            } else {
+                assert_eq!(d.attribute, Some(AttributePath::attr(*name)));
+            }
+            assert!(d.detail.starts_with(name), "{}", d.detail);
+        }
     }
 
     #[test]

@@ -295,7 +295,7 @@ pub fn resolve(
         }
     };
 
-    let retry = retry_policy(settings)?;
+    let retry = retry_policy_from(settings, &lookup)?;
     let signer = Signer::new(key_id.clone(), Arc::new(key));
     Ok(ResolvedConfig {
         auth,
@@ -313,14 +313,94 @@ pub fn resolve(
     })
 }
 
-/// Builds the retry policy: `retry_duration_seconds` sets the budget (0 = no retries; negative
-/// is rejected), `disable_auto_retries = true` turns retries off.
-pub fn retry_policy(settings: &Settings) -> Result<RetryPolicy, ConfigError> {
-    RetryPolicy::from_budget(
-        settings.retry_duration_seconds,
-        settings.disable_auto_retries == Some(true),
+/// The largest retry budget accepted, in seconds (one day); a negative budget, the official
+/// provider's "retry for the longest time", stands for it.
+pub const MAX_RETRY_DURATION_SECONDS: i64 = 86_400;
+
+/// Why a `retry_duration_seconds` value is refused (`value` as the user wrote it).
+pub fn retry_duration_problem(value: &str) -> String {
+    format!(
+        "retry_duration_seconds is {value}: it must be a whole number of seconds, at most {MAX_RETRY_DURATION_SECONDS} (one day). \
+         0 turns retries off; a negative value means \"retry for the longest time\", which is {MAX_RETRY_DURATION_SECONDS} seconds here."
     )
-    .map_err(|e| ConfigError::new(Some("retry_duration_seconds"), e.to_string()))
+}
+
+/// Builds the retry policy from the settings alone (no environment): see [`resolve`].
+pub fn retry_policy(settings: &Settings) -> Result<RetryPolicy, ConfigError> {
+    let lookup = Lookup {
+        env: &|_| None,
+        origin: settings.origin(),
+    };
+    retry_policy_from(settings, &lookup)
+}
+
+/// The retry policy: `retry_duration_seconds` (else `TF_VAR_retry_duration_seconds`, else
+/// `OCI_RETRY_DURATION_SECONDS`) sets the budget — 0 = no retries, negative = the longest,
+/// [`MAX_RETRY_DURATION_SECONDS`]; `disable_auto_retries` (same environment fallback) turns
+/// retries off.
+fn retry_policy_from(settings: &Settings, lookup: &Lookup<'_>) -> Result<RetryPolicy, ConfigError> {
+    let budget = match settings.retry_duration_seconds {
+        Some(seconds) => Some(seconds),
+        None => match lookup.get(&None, "retry_duration_seconds") {
+            Some(found) => Some(found.value.parse::<i64>().map_err(|_| {
+                ConfigError::new(
+                    Some("retry_duration_seconds"),
+                    format!(
+                        "{} (from {})",
+                        retry_duration_problem(&format!("{:?}", found.value)),
+                        describe_env(&found.source)
+                    ),
+                )
+            })?),
+            None => None,
+        },
+    };
+    let budget = match budget {
+        Some(seconds) if seconds < 0 => Some(MAX_RETRY_DURATION_SECONDS),
+        Some(seconds) if seconds > MAX_RETRY_DURATION_SECONDS => {
+            return Err(ConfigError::new(
+                Some("retry_duration_seconds"),
+                retry_duration_problem(&seconds.to_string()),
+            ))
+        }
+        other => other,
+    };
+    let disabled = match settings.disable_auto_retries {
+        Some(disabled) => disabled,
+        None => match lookup.get(&None, "disable_auto_retries") {
+            Some(found) => parse_go_bool(&found.value).ok_or_else(|| {
+                ConfigError::new(
+                    Some("disable_auto_retries"),
+                    format!(
+                        "disable_auto_retries is {:?} (from {}): it must be true or false",
+                        found.value,
+                        describe_env(&found.source)
+                    ),
+                )
+            })?,
+            None => false,
+        },
+    };
+    RetryPolicy::from_budget(budget, disabled)
+        .map_err(|e| ConfigError::new(Some("retry_duration_seconds"), e.to_string()))
+}
+
+fn describe_env(source: &precedence::Source) -> String {
+    match source {
+        precedence::Source::Env(var) => format!("environment variable {var}"),
+        precedence::Source::Setting(origin) => (*origin).to_owned(),
+        precedence::Source::Profile(key) => format!("`{key}` in the config profile"),
+    }
+}
+
+/// A boolean as Go's `strconv.ParseBool` reads it (the official provider's environment
+/// defaults go through it).
+fn parse_go_bool(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 /// Finds the key and pass phrase by precedence and loads the key; errors name the setting to fix.
@@ -775,13 +855,71 @@ mod tests {
             ..Default::default()
         };
         assert!(!retry_policy(&settings).unwrap().enabled);
+        // A negative budget is the official "retry for the longest time": the maximum here.
+        for negative in [-1, -100, i64::MIN] {
+            let settings = Settings {
+                retry_duration_seconds: Some(negative),
+                ..Default::default()
+            };
+            assert_eq!(
+                retry_policy(&settings).unwrap().max_duration,
+                Duration::from_secs(MAX_RETRY_DURATION_SECONDS as u64)
+            );
+        }
         let settings = Settings {
-            retry_duration_seconds: Some(-1),
+            retry_duration_seconds: Some(MAX_RETRY_DURATION_SECONDS + 1),
+            ..Default::default()
+        };
+        let err = retry_policy(&settings).unwrap_err();
+        assert_eq!(err.argument, Some("retry_duration_seconds"));
+        assert!(err.message.contains("at most 86400"), "{}", err.message);
+    }
+
+    #[test]
+    fn retry_settings_from_the_environment() {
+        let setup = Setup::new(&default_profile())
+            .set("TF_VAR_retry_duration_seconds", "7")
+            .set("OCI_RETRY_DURATION_SECONDS", "9");
+        let cfg = setup.resolve(&Settings::default()).unwrap();
+        assert_eq!(cfg.retry.max_duration, Duration::from_secs(7));
+        // The provider block wins over the environment.
+        let explicit = Settings {
+            retry_duration_seconds: Some(3),
             ..Default::default()
         };
         assert_eq!(
-            retry_policy(&settings).unwrap_err().argument,
-            Some("retry_duration_seconds")
+            setup.resolve(&explicit).unwrap().retry.max_duration,
+            Duration::from_secs(3)
+        );
+        let setup = Setup::new(&default_profile()).set("OCI_RETRY_DURATION_SECONDS", "-1");
+        assert_eq!(
+            setup
+                .resolve(&Settings::default())
+                .unwrap()
+                .retry
+                .max_duration,
+            Duration::from_secs(MAX_RETRY_DURATION_SECONDS as u64)
+        );
+        for bad in ["1.5", "abc", "86401", "1e3"] {
+            let setup = Setup::new(&default_profile()).set("TF_VAR_retry_duration_seconds", bad);
+            let err = setup.resolve(&Settings::default()).unwrap_err();
+            assert_eq!(err.argument, Some("retry_duration_seconds"), "{bad}");
+            assert!(
+                err.message.contains("retry_duration_seconds is ")
+                    && (bad == "86401"
+                        || err
+                            .message
+                            .contains("environment variable TF_VAR_retry_duration_seconds")),
+                "{bad}: {}",
+                err.message
+            );
+        }
+        let setup = Setup::new(&default_profile()).set("OCI_DISABLE_AUTO_RETRIES", "true");
+        assert!(!setup.resolve(&Settings::default()).unwrap().retry.enabled);
+        let setup = Setup::new(&default_profile()).set("TF_VAR_disable_auto_retries", "maybe");
+        assert_eq!(
+            setup.resolve(&Settings::default()).unwrap_err().argument,
+            Some("disable_auto_retries")
         );
     }
 

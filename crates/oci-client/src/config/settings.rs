@@ -18,7 +18,8 @@ pub struct Settings {
     /// Base URL of the Identity API (scheme, host, optional port; no path). Read by
     /// [`crate::IdentityClient`], not by [`super::resolve`].
     pub identity_endpoint: Option<String>,
-    /// Retry budget in seconds (0 = no retries; negative values are rejected).
+    /// Retry budget in seconds (0 = no retries; negative = the longest,
+    /// [`super::MAX_RETRY_DURATION_SECONDS`]; more than that is rejected).
     pub retry_duration_seconds: Option<i64>,
     pub disable_auto_retries: Option<bool>,
     /// How messages name the place these settings come from, e.g. `"the configuration block"`.

@@ -221,6 +221,18 @@ impl HttpClient {
                 return Err(err);
             }
             let delay = self.retry.delay(attempt).min(remaining);
+            if attempt == 1 {
+                if let Some(kind) = unreachable_kind(&err.kind) {
+                    tracing::warn!(
+                        operation = request.operation,
+                        endpoint = %url.origin().ascii_serialization(),
+                        error_kind = kind,
+                        retry_budget_s = self.retry.max_duration.as_secs(),
+                        "OCI endpoint {} unreachable ({kind}); retrying within retry_duration_seconds",
+                        url.origin().ascii_serialization()
+                    );
+                }
+            }
             tracing::debug!(
                 operation = request.operation,
                 status,
@@ -321,6 +333,26 @@ impl HttpClient {
     }
 }
 
+/// `Some(kind)` when a transport failure means the endpoint cannot be reached at all: its
+/// name does not resolve or it refuses connections (worth a WARN: the apply waits on it).
+fn unreachable_kind(kind: &ErrorKind) -> Option<&'static str> {
+    let ErrorKind::Network(detail) = kind else {
+        return None;
+    };
+    let detail = detail.to_ascii_lowercase();
+    if detail.contains("dns error")
+        || detail.contains("failed to lookup address")
+        || detail.contains("name or service not known")
+        || detail.contains("no such host")
+    {
+        Some("name does not resolve")
+    } else if detail.contains("connection refused") {
+        Some("connection refused")
+    } else {
+        None
+    }
+}
+
 /// Classifies a transport failure. The detail is the error chain, which names the URL and
 /// the I/O cause but never headers or bodies.
 fn transport_kind(err: &reqwest::Error) -> ErrorKind {
@@ -407,6 +439,51 @@ mod tests {
         assert_eq!(token.len(), 32);
         assert!(token.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(new_retry_token(), token);
+    }
+
+    #[test]
+    fn unreachable_endpoints_are_recognised() {
+        let network = |d: &str| ErrorKind::Network(d.to_owned());
+        assert_eq!(
+            unreachable_kind(&network("error sending request for url (http://127.0.0.1:9/): client error (Connect): tcp connect error: Connection refused (os error 111)")),
+            Some("connection refused")
+        );
+        assert_eq!(
+            unreachable_kind(&network("error sending request: client error (Connect): dns error: failed to lookup address information: Name or service not known")),
+            Some("name does not resolve")
+        );
+        assert_eq!(unreachable_kind(&network("connection reset by peer")), None);
+        assert_eq!(unreachable_kind(&ErrorKind::Timeout), None);
+    }
+
+    #[tokio::test]
+    async fn real_transport_errors_are_classified() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = reqwest::Client::new();
+        let err = client
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            unreachable_kind(&transport_kind(&err)),
+            Some("connection refused")
+        );
+        let err = client
+            .get("http://no-such-host.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            unreachable_kind(&transport_kind(&err)),
+            Some("name does not resolve"),
+            "{}",
+            error_chain(&err)
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod ephemeral_domains;
 mod examples;
 mod harness;
 mod install;
+mod provider_args;
 mod tooling;
 mod validation;
 
