@@ -640,6 +640,64 @@ async fn fifty_tokens_create_and_destroy_with_one_request_each() {
     assert!(destroyed <= 75, "destroy 50 made {destroyed} requests");
 }
 
+/// Under a rate limit that refuses part of the requests (429 `TooManyRequests`), 50 tokens
+/// are created and destroyed with no failure and no avalanche of retries: the client's
+/// adaptive limit keeps the requests beyond the minimum close to the refused ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn fifty_tokens_under_a_rate_limit_have_no_failures() {
+    let env = env_or_skip!(Env::start(MockOptions {
+        users: 25,
+        rate_limit: 20,
+        ..Default::default()
+    }));
+    let mut body = String::new();
+    for u in 0..25 {
+        for k in 0..2 {
+            body.push_str(&token_block(
+                &format!("t{u}_{k}"),
+                env.user(u),
+                &format!("user {u} token {k}"),
+            ));
+        }
+    }
+    env.config(&body);
+    for args in [
+        &[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=10",
+        ][..],
+        &[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=10",
+        ][..],
+    ] {
+        let before = env.stats();
+        env.tf(args).await.ok();
+        let after = env.stats();
+        let sent = request_count(&after) - request_count(&before);
+        let refused = after["rate_limited"].as_u64().unwrap_or(0)
+            - before["rate_limited"].as_u64().unwrap_or(0);
+        println!("{}: {sent} requests, {refused} refused", args[0]);
+        let minimum = if args[0] == "apply" { 50 } else { 75 };
+        assert!(
+            sent as f64 <= minimum as f64 * 1.2 + refused as f64,
+            "{}: {sent} requests, {refused} refused",
+            args[0]
+        );
+    }
+    assert_eq!(env.stats()["live_tokens"], 0);
+}
+
 /// A create whose POST already says ACTIVE is not listed; lists that lag behind do not drop
 /// it from state (the private-state marker), and once listed the state is plain again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
