@@ -31,12 +31,13 @@ const UNCONFIRMED: &str = "unconfirmed";
 const LEGACY_UNCONFIRMED: &[u8] = b"unconfirmed";
 
 /// Private-state key (value: Unix seconds) of a token whose POST response already said
-/// ACTIVE, so the create did not list it. Lists may lag behind; for
-/// [`UNLISTED_TOLERANCE`] after the create a read keeps it while lists do not show it.
+/// ACTIVE, so the create did not list it. Lists may lag behind: until
+/// [`UNLISTED_TOLERANCE`] after the create, a read that does not find it polls again
+/// instead of dropping it (a token deleted out of band is dropped once that has passed).
 const UNLISTED_SINCE: &str = "unlisted_since";
 
-/// How long a freshly created token may be missing from lists before a read drops it.
-const UNLISTED_TOLERANCE: Duration = Duration::from_secs(10 * 60);
+/// How long after its create a token missing from lists is waited for by a read.
+const UNLISTED_TOLERANCE: Duration = Duration::from_secs(10);
 
 fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -45,10 +46,37 @@ fn unix_now() -> i64 {
 fn is_unconfirmed(private: &PrivateState) -> bool {
     private.get(UNCONFIRMED) == Some(&serde_json::Value::Bool(true))
         || private.legacy_bytes() == Some(LEGACY_UNCONFIRMED)
-        || private
-            .get(UNLISTED_SINCE)
-            .and_then(serde_json::Value::as_i64)
-            .is_some_and(|since| (unix_now() - since) < UNLISTED_TOLERANCE.as_secs() as i64)
+}
+
+/// How much longer a read should wait for a freshly created token to be listed.
+fn unlisted_grace(private: &PrivateState) -> Option<Duration> {
+    let since = private.get(UNLISTED_SINCE)?.as_i64()?;
+    let left = UNLISTED_TOLERANCE.as_secs() as i64 - (unix_now() - since);
+    (left > 0).then(|| Duration::from_secs(left as u64))
+}
+
+/// Polls the user's list until the token shows up or `grace` has passed.
+async fn wait_listed(
+    client: &IdentityClient,
+    lists: &ListCache,
+    user_id: &str,
+    id: &str,
+    grace: Duration,
+) -> Result<Option<AuthToken>, oci_client::error::OciError> {
+    let deadline = Instant::now() + grace;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(delay.min(deadline - now)).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+        let listed = lists.poll(client, user_id, Instant::now()).await?;
+        if let Some(t) = listed.into_iter().find(|t| t.id == id) {
+            return Ok(Some(t));
+        }
+    }
 }
 
 pub struct AuthTokenResource {
@@ -342,6 +370,24 @@ impl Resource for AuthTokenResource {
                 return keep(diags);
             }
         };
+        let listed = match (listed, unlisted_grace(&req.private)) {
+            (None, Some(grace)) => {
+                let id = state.token_id().to_string();
+                let polled = wait_listed(&c.identity, &c.lists, state.user(), &id, grace);
+                match req.ctx.run(polled).await {
+                    Ok(Ok(found)) => found,
+                    Ok(Err(e)) => {
+                        api_error(&mut diags, "Cannot read the auth token", &e);
+                        return keep(diags);
+                    }
+                    Err(_) => {
+                        diags.error("Read cancelled", "Terraform asked the provider to stop.");
+                        return keep(diags);
+                    }
+                }
+            }
+            (listed, _) => listed,
+        };
         match listed.filter(|t| t.lifecycle_state != "DELETED") {
             None if is_unconfirmed(&req.private) => {
                 diags.warning(
@@ -480,17 +526,22 @@ mod tests {
     }
 
     #[test]
-    fn an_unlisted_active_create_is_tolerated_for_a_while() {
+    fn an_unlisted_active_create_is_waited_for_a_few_seconds() {
         let mut p = PrivateState::new();
-        assert!(!is_unconfirmed(&p));
-        p.set(UNLISTED_SINCE, unix_now() - 5);
-        assert!(is_unconfirmed(&p), "freshly created");
+        assert_eq!(unlisted_grace(&p), None);
+        p.set(UNLISTED_SINCE, unix_now() - 2);
+        assert!(unlisted_grace(&p).is_some_and(|g| g <= UNLISTED_TOLERANCE));
+        assert!(!is_unconfirmed(&p), "not kept without being listed");
         let mut old = PrivateState::new();
         old.set(
             UNLISTED_SINCE,
             unix_now() - UNLISTED_TOLERANCE.as_secs() as i64 - 1,
         );
-        assert!(!is_unconfirmed(&old), "long enough: missing means gone");
+        assert_eq!(
+            unlisted_grace(&old),
+            None,
+            "long enough: missing means gone"
+        );
         let mut failed = PrivateState::new();
         failed.set(UNCONFIRMED, true);
         assert!(
