@@ -405,3 +405,72 @@ async fn a_dropped_call_makes_no_more_attempts() {
     );
     h.mock.stop().await;
 }
+
+/// A 429 with `retry-after` is retried no sooner than it says, and the pause applies to the
+/// other requests to that endpoint too (the process-wide adaptive limit).
+#[tokio::test]
+async fn retry_after_is_honoured_by_the_retry_and_by_later_requests() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = Arc::new(std::sync::Mutex::new(Vec::<std::time::Instant>::new()));
+    let log = served.clone();
+    tokio::spawn(async move {
+        let mut n = 0;
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 16384];
+            let mut read = 0;
+            while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                let k = sock.read(&mut buf[read..]).await.unwrap();
+                if k == 0 {
+                    break;
+                }
+                read += k;
+            }
+            log.lock().unwrap().push(std::time::Instant::now());
+            n += 1;
+            let response = if n == 1 {
+                let body = r#"{"code":"TooManyRequests","message":"slow down"}"#;
+                format!("HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
+            } else {
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]".to_string()
+            };
+            sock.write_all(response.as_bytes()).await.unwrap();
+            sock.shutdown().await.ok();
+        }
+    });
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [
+        ("HOME".to_owned(), dir.path().display().to_string()),
+        (
+            "OCI_CONFIG_FILE".to_owned(),
+            h.mock.config_file.display().to_string(),
+        ),
+        (
+            "CLIENT_HOST_OVERRIDES".to_owned(),
+            test_support::client_host_overrides(&format!("http://{addr}")),
+        ),
+    ];
+    let mut cfg = config::resolve(&config::ProviderSettings::default(), &move |k| {
+        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    cfg.retry = fast_retry();
+    let client = IdentityClient::new(&cfg).unwrap();
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(client.list_auth_tokens(h.user()), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        client.list_auth_tokens(h.user()).await
+    });
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let served = served.lock().unwrap().clone();
+    assert_eq!(served.len(), 3, "one refused, two served");
+    assert!(
+        served[1].duration_since(started) >= Duration::from_millis(950),
+        "nothing is sent during the retry-after: {:?}",
+        served[1].duration_since(started)
+    );
+    h.mock.stop().await;
+}

@@ -31,11 +31,11 @@
 //!   `apis::admin` (`/_mock/*`);
 //! - [`middleware`]: the cross-cutting layers every API reuses: `request_id`
 //!   (`opc-request-id`, request log), `errors` (per-API error renderer: [`middleware::OciErrors`],
-//!   [`middleware::ScimErrors`]), `stats` (per operation and status), `latency`, `faults`
+//!   [`middleware::ScimErrors`]), `stats` (per operation and status), `latency`, `rate_limit` (429 above `--rate-limit`), `faults`
 //!   (429/500/503/dropped connections) and `signature` (OCI HTTP signatures against the users'
 //!   keys);
 //! - the models those layers use: [`state`] ([`MockState`] and the persistent store), [`auth`]
-//!   (signature verification), [`faults`] (fault queue and seeded rate), [`stats`] (counters),
+//!   (signature verification), [`faults`] (fault queue and seeded rate), `ratelimit` (the token bucket), [`stats`] (counters),
 //!   [`keys`], `ids` (random ids and secrets), `conn` (abortable connections), [`logging`]
 //!   (stderr logs for the binary).
 //!
@@ -76,6 +76,7 @@ mod ids;
 pub mod keys;
 pub mod logging;
 pub mod middleware;
+mod ratelimit;
 pub mod server;
 pub mod state;
 pub mod stats;
@@ -115,6 +116,9 @@ pub struct MockOptions {
     pub activation_ms: u64,
     /// Seed of the fault RNG.
     pub seed: u64,
+    /// Requests per second per tenancy (token bucket, a tenth of a second's burst), over both
+    /// APIs; excess requests get 429 `TooManyRequests`. 0 = no limit.
+    pub rate_limit: u32,
 }
 
 impl Default for MockOptions {
@@ -130,6 +134,7 @@ impl Default for MockOptions {
             list_lag_ms: 0,
             activation_ms: 0,
             seed: 0,
+            rate_limit: 0,
         }
     }
 }

@@ -37,11 +37,14 @@ Options:
   --list-lag-ms N      new tokens appear in lists only after N ms [default: 0]
   --activation-ms N    new tokens are CREATING for N ms, then ACTIVE [default: 0]
   --seed S             seed of the fault RNG [default: 0]
+  --rate-limit N       requests per second for the tenancy over both APIs (token bucket
+                       holding a tenth of a second's worth); excess requests get 429
+                       TooManyRequests; 0 = no limit [default: 0]
   --log-level LEVEL    error|warn|info|debug|trace (or env OCI_MOCK_LOG) [default: info]
   -h, --help           show this help
 
 Admin endpoints (unsigned): GET /_mock/stats, POST /_mock/faults
-({\"fault_rate\": F, \"next\": [\"503\", \"429\", \"500\", \"drop_connection\", \"drop_response\"]}),
+({\"fault_rate\": F, \"rate_limit\": N, \"next\": [\"503\", \"429\", \"500\", \"drop_connection\", \"drop_response\"]}),
 POST /_mock/reset-stats.
 ";
 
@@ -113,6 +116,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             "--list-lag-ms" => opts.list_lag_ms = num(&name, value()?)?,
             "--activation-ms" => opts.activation_ms = num(&name, value()?)?,
             "--seed" => opts.seed = num(&name, value()?)?,
+            "--rate-limit" => opts.rate_limit = num(&name, value()?)?,
             "--log-level" => {
                 let v = value()?;
                 log_level = mock::logging::parse_level(&v)

@@ -1,5 +1,5 @@
 //! The mock's state: [`MockState`], shared by every API router and middleware (the store, the
-//! request counters, the fault queue and the timing options), and the persistent `Store`
+//! request counters, the fault queue, the rate limit and the timing options), and the persistent `Store`
 //! (tenancy, users and their API keys, auth tokens and retry-token records), which lives in
 //! `DIR/state.json`, rewritten atomically after each mutation.
 
@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, DurationRound as _, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::faults::{Fault, Faults};
+use super::ratelimit::RateLimit;
 use super::stats::Stats;
 use super::{ids, keys, MockError, MockOptions};
 
@@ -27,6 +28,7 @@ pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
     pub(crate) stats: Mutex<Stats>,
     pub(crate) faults: Mutex<Faults>,
+    pub(crate) rate_limit: Mutex<RateLimit>,
     pub(crate) token_limit: usize,
     pub(crate) latency: std::time::Duration,
     pub(crate) list_lag: Duration,
@@ -58,6 +60,7 @@ impl MockState {
                 store: Mutex::new(store),
                 stats: Mutex::new(Stats::default()),
                 faults: Mutex::new(Faults::new(opts.fault_rate, opts.seed)),
+                rate_limit: Mutex::new(RateLimit::new(opts.rate_limit)),
                 token_limit: opts.token_limit,
                 latency: std::time::Duration::from_millis(opts.latency_ms),
                 list_lag: Duration::milliseconds(

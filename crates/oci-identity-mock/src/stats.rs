@@ -50,6 +50,7 @@ pub(crate) struct Stats {
     known: BTreeSet<&'static str>,
     ops: BTreeMap<&'static str, OpCounts>,
     auth_failures: u64,
+    rate_limited: u64,
     faults: BTreeMap<&'static str, u64>,
 }
 
@@ -59,6 +60,7 @@ impl Default for Stats {
             known: Operation::ALL.iter().map(|op| op.name()).collect(),
             ops: BTreeMap::new(),
             auth_failures: 0,
+            rate_limited: 0,
             faults: BTreeMap::new(),
         }
     }
@@ -89,6 +91,11 @@ impl Stats {
         self.auth_failures += 1;
     }
 
+    /// A request refused by the rate limit (also counted under its operation as a 429).
+    pub(crate) fn rate_limited(&mut self) {
+        self.rate_limited += 1;
+    }
+
     pub(crate) fn fault(&mut self, fault: Fault) {
         *self.faults.entry(fault.name()).or_default() += 1;
     }
@@ -97,6 +104,7 @@ impl Stats {
     pub(crate) fn reset(&mut self) {
         self.ops.clear();
         self.auth_failures = 0;
+        self.rate_limited = 0;
         self.faults.clear();
     }
 
@@ -128,6 +136,7 @@ impl Stats {
         json!({
             "requests": requests,
             "auth_failures": self.auth_failures,
+            "rate_limited": self.rate_limited,
             "injected_faults": faults,
             "live_tokens": live_tokens,
         })
@@ -145,7 +154,9 @@ mod tests {
         s.status(Operation::CreateAuthToken.name(), 200);
         s.fault(Fault::Status503);
         s.auth_failure();
+        s.rate_limited();
         let j = s.to_json(3);
+        assert_eq!(j["rate_limited"], 1);
         assert_eq!(j["requests"]["CreateAuthToken"]["total"], 1);
         assert_eq!(j["requests"]["CreateAuthToken"]["by_status"]["200"], 1);
         assert_eq!(j["requests"]["DeleteAuthToken"]["total"], 0);
@@ -155,6 +166,7 @@ mod tests {
         assert_eq!(j["live_tokens"], 3);
         s.reset();
         assert_eq!(s.to_json(0)["auth_failures"], 0);
+        assert_eq!(s.to_json(0)["rate_limited"], 0);
         assert_eq!(s.to_json(0)["requests"]["CreateAuthToken"]["total"], 0);
         // Other APIs' operations are listed once registered, and stay listed after a reset.
         s.register("Ping");

@@ -12,8 +12,10 @@ use tfplugin::framework::{
 };
 use tfplugin::model::{Attr, CtyObject};
 use tfplugin::schema::{Block, IdentityAttribute, IdentitySchema, Schema};
+use tracing::Instrument;
 
 use super::common::{api_error, timeouts_block};
+use super::list_cache::ListCache;
 use super::model::AuthTokenModel;
 use super::ProviderData;
 
@@ -28,9 +30,53 @@ const UNCONFIRMED: &str = "unconfirmed";
 /// state. Still recognised, since state files keep it.
 const LEGACY_UNCONFIRMED: &[u8] = b"unconfirmed";
 
+/// Private-state key (value: Unix seconds) of a token whose POST response already said
+/// ACTIVE, so the create did not list it. Lists may lag behind: until
+/// [`UNLISTED_TOLERANCE`] after the create, a read that does not find it polls again
+/// instead of dropping it (a token deleted out of band is dropped once that has passed).
+const UNLISTED_SINCE: &str = "unlisted_since";
+
+/// How long after its create a token missing from lists is waited for by a read.
+const UNLISTED_TOLERANCE: Duration = Duration::from_secs(10);
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
 fn is_unconfirmed(private: &PrivateState) -> bool {
     private.get(UNCONFIRMED) == Some(&serde_json::Value::Bool(true))
         || private.legacy_bytes() == Some(LEGACY_UNCONFIRMED)
+}
+
+/// How much longer a read should wait for a freshly created token to be listed.
+fn unlisted_grace(private: &PrivateState) -> Option<Duration> {
+    let since = private.get(UNLISTED_SINCE)?.as_i64()?;
+    let left = UNLISTED_TOLERANCE.as_secs() as i64 - (unix_now() - since);
+    (left > 0).then(|| Duration::from_secs(left as u64))
+}
+
+/// Polls the user's list until the token shows up or `grace` has passed.
+async fn wait_listed(
+    client: &IdentityClient,
+    lists: &ListCache,
+    user_id: &str,
+    id: &str,
+    grace: Duration,
+) -> Result<Option<AuthToken>, oci_client::error::OciError> {
+    let deadline = Instant::now() + grace;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(delay.min(deadline - now)).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+        let listed = lists.poll(client, user_id, Instant::now()).await?;
+        if let Some(t) = listed.into_iter().find(|t| t.id == id) {
+            return Ok(Some(t));
+        }
+    }
 }
 
 pub struct AuthTokenResource {
@@ -143,45 +189,44 @@ fn percent_decode(s: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| format!("bad escape in {s:?}"))
 }
 
-enum WaitFor {
-    Active,
-    Gone,
-}
-
-/// Polls fresh lists until the token is ACTIVE (tolerating a list that does not show a new
-/// token yet) or gone. Returns the last listed token when it became ACTIVE.
-async fn wait(
+/// Polls fresh lists until the new token is ACTIVE (tolerating a list that does not show it
+/// yet). Returns the listed token. The first poll happens at once, later ones back off;
+/// concurrent waits for tokens of the same user share each poll (`ListCache::poll`).
+async fn wait_active(
     client: &IdentityClient,
+    lists: &ListCache,
     user_id: &str,
     id: &str,
-    what: WaitFor,
+    written: Instant,
     deadline: Instant,
-) -> Result<Option<AuthToken>, String> {
+) -> Result<AuthToken, String> {
     let mut delay = Duration::from_millis(100);
+    let mut not_before = written;
     loop {
-        let listed = match client.list_auth_tokens(user_id).await {
-            Ok(tokens) => tokens.into_iter().find(|t| t.id == id),
-            Err(e) if e.is_not_found() && matches!(what, WaitFor::Gone) => None,
-            Err(e) => return Err(e.to_string()),
-        };
-        let state = listed.as_ref().map(|t| t.lifecycle_state.as_str());
-        match (&what, state) {
-            (WaitFor::Active, Some("ACTIVE")) => return Ok(listed),
-            (WaitFor::Active, None | Some("CREATING")) => {}
-            (WaitFor::Gone, None | Some("DELETED")) => return Ok(None),
-            (WaitFor::Gone, Some("DELETING" | "ACTIVE" | "INACTIVE")) => {}
-            (_, Some(other)) => {
-                return Err(format!("the token reached the unexpected state {other}"))
-            }
+        let started = Instant::now();
+        let listed = lists
+            .poll(client, user_id, not_before)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|t| t.id == id);
+        tracing::debug!(
+            user_id,
+            id,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "wait: listed the user's tokens"
+        );
+        not_before = Instant::now();
+        match listed.as_ref().map(|t| t.lifecycle_state.as_str()) {
+            Some("ACTIVE") => return Ok(listed.expect("matched Some")),
+            None | Some("CREATING") => {}
+            Some(other) => return Err(format!("the token reached the unexpected state {other}")),
         }
         let now = Instant::now();
         if now >= deadline {
-            return Err(match (what, state) {
-                (WaitFor::Active, None) => {
-                    "the token did not appear in the user's token list in time".to_string()
-                }
-                (WaitFor::Active, Some(s)) => format!("the token is still {s}"),
-                (WaitFor::Gone, s) => format!("the token is still listed ({})", s.unwrap_or("?")),
+            return Err(match listed {
+                None => "the token did not appear in the user's token list in time".to_string(),
+                Some(t) => format!("the token is still {}", t.lifecycle_state),
             });
         }
         tokio::time::sleep(delay.min(deadline - now)).await;
@@ -310,25 +355,35 @@ impl Resource for AuthTokenResource {
         tracing::info!(tf_resource_type = TYPE_NAME, id = %created.id, "auth token created");
         let mut decided = AuthTokenModel::from_api(&created);
 
+        let written = Instant::now();
+        let mut private = PrivateState::new();
+        if created.lifecycle_state == "ACTIVE" {
+            // Nothing to wait for. Lists are eventually consistent: the marker makes the
+            // next refreshes tolerate a token they do not show yet.
+            private.set(UNLISTED_SINCE, unix_now());
+            plan.resolve(&decided);
+            return applied(&plan, diags, Some(private));
+        }
+
         // Wait until the token is ACTIVE and visible in lists, so the next refresh finds it.
         // Whatever happens, the state is saved: the token exists.
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let mut private = PrivateState::new();
-        match bounded(
+        let waited = bounded(
             &req.ctx,
             remaining,
-            wait(
+            wait_active(
                 &c.identity,
+                &c.lists,
                 &user_id,
                 &created.id,
-                WaitFor::Active,
+                written,
                 deadline,
             ),
         )
-        .await
-        {
-            Ok(Ok(Some(listed))) => decided.refresh(&listed),
-            Ok(Ok(None)) => {}
+        .instrument(tracing::debug_span!("wait for ACTIVE", id = %created.id))
+        .await;
+        match waited {
+            Ok(Ok(listed)) => decided.refresh(&listed),
             Ok(Err(why)) | Err(why) => {
                 private.set(UNCONFIRMED, true);
                 diags.error(
@@ -374,6 +429,24 @@ impl Resource for AuthTokenResource {
                 diags.error("Read cancelled", "Terraform asked the provider to stop.");
                 return keep(diags);
             }
+        };
+        let listed = match (listed, unlisted_grace(&req.private)) {
+            (None, Some(grace)) => {
+                let id = state.token_id().to_string();
+                let polled = wait_listed(&c.identity, &c.lists, state.user(), &id, grace);
+                match req.ctx.run(polled).await {
+                    Ok(Ok(found)) => found,
+                    Ok(Err(e)) => {
+                        api_error(&mut diags, "Cannot read the auth token", &e);
+                        return keep(diags);
+                    }
+                    Err(_) => {
+                        diags.error("Read cancelled", "Terraform asked the provider to stop.");
+                        return keep(diags);
+                    }
+                }
+            }
+            (listed, _) => listed,
         };
         match listed.filter(|t| t.lifecycle_state != "DELETED") {
             None if is_unconfirmed(&req.private) => {
@@ -457,7 +530,6 @@ impl Resource for AuthTokenResource {
             return diags;
         };
         let timeout = prior.timeout("delete");
-        let deadline = Instant::now() + timeout;
         let (user_id, id) = (prior.user(), prior.token_id());
         match bounded(&req.ctx, timeout, c.identity.delete_auth_token(user_id, id)).await {
             Ok(Ok(())) => {}
@@ -476,15 +548,9 @@ impl Resource for AuthTokenResource {
                 return diags;
             }
         }
+        // The Identity API deletes synchronously (204 once it is gone, 404 if it was): no
+        // list is needed to confirm. Lists may lag; nothing reads this token any more.
         c.lists.invalidate(user_id);
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match bounded(&req.ctx, remaining, wait(&c.identity, user_id, id, WaitFor::Gone, deadline)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(why)) | Err(why) => diags.error(
-                "Auth token not deleted",
-                format!("The auth token {id} was deleted, but waiting for it to disappear failed: {why}."),
-            ),
-        }
         diags
     }
 }
@@ -553,6 +619,31 @@ mod tests {
         ] {
             assert!(parse_import_id(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_unlisted_active_create_is_waited_for_a_few_seconds() {
+        let mut p = PrivateState::new();
+        assert_eq!(unlisted_grace(&p), None);
+        p.set(UNLISTED_SINCE, unix_now() - 2);
+        assert!(unlisted_grace(&p).is_some_and(|g| g <= UNLISTED_TOLERANCE));
+        assert!(!is_unconfirmed(&p), "not kept without being listed");
+        let mut old = PrivateState::new();
+        old.set(
+            UNLISTED_SINCE,
+            unix_now() - UNLISTED_TOLERANCE.as_secs() as i64 - 1,
+        );
+        assert_eq!(
+            unlisted_grace(&old),
+            None,
+            "long enough: missing means gone"
+        );
+        let mut failed = PrivateState::new();
+        failed.set(UNCONFIRMED, true);
+        assert!(
+            is_unconfirmed(&failed),
+            "a failed wait is kept until listed"
+        );
     }
 
     #[test]

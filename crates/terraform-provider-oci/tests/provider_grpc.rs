@@ -113,9 +113,11 @@ fn planned_token(user: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_during_create_records_the_token_and_cancels_the_wait() {
-    // Every API call takes 1.5 s; configuring makes none.
+    // Every API call takes 1.5 s; configuring makes none. New tokens stay CREATING, so the
+    // create waits for ACTIVE (a POST that says ACTIVE needs no wait).
     let slow = test_support::start_mock(MockOptions {
         latency_ms: 1_500,
+        activation_ms: 60_000,
         ..Default::default()
     })
     .await;
@@ -289,9 +291,11 @@ async fn configure_errors_point_at_the_argument() {
 /// the same: a read keeps the token in state while lists do not show it yet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unconfirmed_create_private_state_is_keyed_json_and_the_old_marker_still_counts() {
-    // New tokens show up in lists only after a minute: the create's wait (1 s) fails.
+    // New tokens are CREATING and show up in lists only after a minute: the create's wait
+    // (1 s) fails. (A POST that says ACTIVE needs no wait; this one says CREATING.)
     let mock = test_support::start_mock(MockOptions {
         list_lag_ms: 60_000,
+        activation_ms: 60_000,
         ..Default::default()
     })
     .await;

@@ -7,12 +7,17 @@
 //! correlated. Retries happen on 429, 500/502/503/504, 409 (except `InvalidatedRetryToken`),
 //! network errors and timeouts, never on 400/401/403/404/412, and never sleep past the budget.
 //!
+//! Requests to one endpoint share an adaptive rate limit for the whole process (see
+//! `limiter`): after a 429 the rate drops by half and recovers slowly, and a `retry-after`
+//! delays every request. A retry after a 429 sleeps at least its `retry-after`.
+//!
 //! Futures are cancel-safe: dropping one aborts the in-flight request and any pending sleep.
 
 // `OciError` is about 136 bytes and is produced at most once per API call (which costs a
 // network round trip), so boxing it would only make matching on it clumsier.
 #![allow(clippy::result_large_err)]
 
+mod limiter;
 mod retry;
 
 pub use retry::{NegativeRetryBudget, RetryPolicy};
@@ -24,6 +29,7 @@ use reqwest::{Method, Url};
 
 use crate::error::{ErrorKind, OciError, ScimError};
 use crate::signer::{http_date, Signer};
+use limiter::AdaptiveLimiter;
 
 /// Options for the HTTP layer.
 #[derive(Debug, Clone)]
@@ -189,25 +195,37 @@ impl HttpClient {
         let url = &request.url;
         let target = format!("{} {}", request.method, url);
         let opc_request_id = new_opc_request_id();
+        let limiter = AdaptiveLimiter::for_endpoint(url);
         let started = Instant::now();
         let mut attempt: u32 = 1;
+        let mut throttled_ms: u64 = 0;
         loop {
+            throttled_ms += limiter.acquire().await.as_millis() as u64;
+            let attempt_started = Instant::now();
             let result = self.attempt(&request, url, &target, &opc_request_id).await;
-            let mut err = match result {
+            let attempt_ms = attempt_started.elapsed().as_millis() as u64;
+            let (mut err, retry_after) = match result {
                 Ok(response) => {
+                    limiter.on_success();
                     tracing::debug!(
                         operation = request.operation,
                         status = response.status,
                         attempt,
                         opc_request_id = %opc_request_id,
+                        attempt_ms,
+                        throttled_ms,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
                         "OCI request succeeded"
                     );
                     return Ok(response);
                 }
-                Err(err) => err,
+                Err(failure) => failure,
             };
             err.attempts = attempt;
             let status = err.status().unwrap_or(0);
+            if status == 429 {
+                limiter.on_throttled(retry_after);
+            }
             let remaining = self.retry.max_duration.saturating_sub(started.elapsed());
             if !self.retry.enabled || !err.is_retryable() || remaining.is_zero() {
                 tracing::debug!(
@@ -216,11 +234,17 @@ impl HttpClient {
                     attempt,
                     opc_request_id = %opc_request_id,
                     code = err.code().unwrap_or(""),
+                    attempt_ms,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
                     "OCI request failed"
                 );
                 return Err(err);
             }
-            let delay = self.retry.delay(attempt).min(remaining);
+            let delay = self
+                .retry
+                .delay(attempt)
+                .max(retry_after.unwrap_or_default())
+                .min(remaining);
             if attempt == 1 {
                 if let Some(kind) = unreachable_kind(&err.kind) {
                     tracing::warn!(
@@ -239,6 +263,7 @@ impl HttpClient {
                 attempt,
                 opc_request_id = %opc_request_id,
                 code = err.code().unwrap_or(""),
+                attempt_ms,
                 delay_ms = delay.as_millis() as u64,
                 "OCI request failed; retrying"
             );
@@ -253,11 +278,11 @@ impl HttpClient {
         url: &Url,
         target: &str,
         opc_request_id: &str,
-    ) -> Result<ApiResponse, OciError> {
+    ) -> Result<ApiResponse, (OciError, Option<Duration>)> {
         let fail = |kind: ErrorKind| {
             let mut err = OciError::new(kind, request.operation, target);
             err.opc_request_id = Some(opc_request_id.to_owned());
-            err
+            (err, None)
         };
         let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
         let headers: &mut HeaderMap = http_request.headers_mut();
@@ -293,6 +318,11 @@ impl HttpClient {
             .get("opc-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(limiter::parse_retry_after);
         let next_page = response
             .headers()
             .get("opc-next-page")
@@ -329,7 +359,7 @@ impl HttpClient {
         );
         err.opc_request_id = Some(opc_request_id);
         err.scim = scim.map(Box::new);
-        Err(err)
+        Err((err, retry_after))
     }
 }
 

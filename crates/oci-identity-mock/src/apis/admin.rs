@@ -38,14 +38,17 @@ async fn reset_stats(State(state): State<MockState>) -> Response {
 }
 
 fn faults_json(state: &MockState) -> Response {
+    let rate_limit = lock(&state.inner.rate_limit).rate();
     let f = lock(&state.inner.faults);
     json_response(
         StatusCode::OK,
-        &json!({"fault_rate": f.rate(), "next": f.queued()}),
+        &json!({"fault_rate": f.rate(), "rate_limit": rate_limit, "next": f.queued()}),
     )
 }
 
-/// `{"fault_rate": F, "next": ["503", ...]}`, both optional: sets the rate, queues the faults.
+/// `{"fault_rate": F, "rate_limit": N, "next": ["503", ...]}`, all optional: sets the fault
+/// rate and the rate limit (requests per second, 0 = none; the bucket starts full), queues the
+/// faults.
 async fn configure_faults(
     State(state): State<MockState>,
     body: Body,
@@ -63,6 +66,19 @@ async fn configure_faults(
                     400,
                     "InvalidParameter",
                     "fault_rate must be a number between 0 and 1.",
+                ))
+            }
+        },
+    };
+    let rate_limit = match obj.get("rate_limit") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => Some(n),
+            None => {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidParameter",
+                    "rate_limit must be a whole number of requests per second (0 = no limit).",
                 ))
             }
         },
@@ -91,6 +107,9 @@ async fn configure_faults(
             ))
         }
     };
+    if let Some(n) = rate_limit {
+        lock(&state.inner.rate_limit).set_rate(n);
+    }
     {
         let mut f = lock(&state.inner.faults);
         if let Some(r) = rate {

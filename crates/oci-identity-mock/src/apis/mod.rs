@@ -27,7 +27,7 @@ use axum::Router;
 use serde_json::{Map, Value};
 
 use crate::middleware::errors::{self, ApiError, ErrorRenderer};
-use crate::middleware::{faults, latency, request_id, signature, stats};
+use crate::middleware::{faults, latency, rate_limit, request_id, signature, stats};
 use crate::state::{lock, MockState};
 
 /// One API: its routes, each an operation behind the per-operation layers, and its error form
@@ -52,7 +52,7 @@ impl Api {
 
     /// Serves `method` on `path` (axum syntax, `{param}` captures; the same path with a trailing
     /// `/` is served too) with `handler`, as the operation `name`: counted in the stats under that
-    /// name, delayed by `--latency-ms`, subject to fault injection and signed (handlers see
+    /// name, delayed by `--latency-ms`, subject to the rate limit and fault injection and signed (handlers see
     /// only requests whose OCI signature verified). A GET route does not answer HEAD (405).
     pub fn operation<H, T>(self, method: Method, path: &str, name: &'static str, handler: H) -> Api
     where
@@ -125,7 +125,7 @@ impl Api {
         self
     }
 
-    /// The per-operation layers, from the outermost: stats, latency, faults, signature (each
+    /// The per-operation layers, from the outermost: stats, latency, rate limit, faults, signature (each
     /// `route_layer` wraps the ones before it).
     fn operation_stack(
         &self,
@@ -136,6 +136,7 @@ impl Api {
         routes
             .route_layer(from_fn_with_state(state.clone(), signature::verify))
             .route_layer(from_fn_with_state(state.clone(), faults::inject))
+            .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
             .route_layer(from_fn_with_state(state.clone(), latency::delay))
             .route_layer(from_fn_with_state(
                 stats::OpState {

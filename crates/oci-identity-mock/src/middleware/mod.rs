@@ -8,6 +8,7 @@
 //! | [`errors`] | every request of the API | renders [`ApiError`]s (and axum's bare 404/405/400s) in the API's form |
 //! | [`stats`] | each operation | counts the request and its status under the operation's name |
 //! | [`latency`] | each operation | sleeps `--latency-ms` |
+//! | [`rate_limit`] | each operation | refuses requests above `--rate-limit` with 429 `TooManyRequests` |
 //! | [`faults`] | each operation | injects the next queued or random fault (429/500/503/drops) |
 //! | [`signature`] | each operation | buffers the body and verifies the OCI request signature |
 //!
@@ -17,6 +18,7 @@
 pub mod errors;
 pub mod faults;
 pub mod latency;
+pub mod rate_limit;
 pub mod request_id;
 pub mod signature;
 pub mod stats;

@@ -197,9 +197,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::configure_provider::Request>,
     ) -> Answer<pb::configure_provider::Response> {
-        Ok(Response::new(
-            provider::configure(&self.inner, req.into_inner()).await,
-        ))
+        let timer = RpcTimer::start("ConfigureProvider", "");
+        let resp = provider::configure(&self.inner, req.into_inner()).await;
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn stop_provider(
@@ -223,25 +224,33 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::read_resource::Request>,
     ) -> Answer<pb::read_resource::Response> {
-        Ok(Response::new(
-            resource::read(&self.inner, req.into_inner()).await,
-        ))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("ReadResource", &req.type_name);
+        let resp = resource::read(&self.inner, req).await;
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn plan_resource_change(
         &self,
         req: Request<pb::plan_resource_change::Request>,
     ) -> Answer<pb::plan_resource_change::Response> {
-        Ok(Response::new(resource::plan(&self.inner, req.into_inner())))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("PlanResourceChange", &req.type_name);
+        let resp = resource::plan(&self.inner, req);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn apply_resource_change(
         &self,
         req: Request<pb::apply_resource_change::Request>,
     ) -> Answer<pb::apply_resource_change::Response> {
-        Ok(Response::new(
-            resource::apply(&self.inner, req.into_inner()).await,
-        ))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("ApplyResourceChange", &req.type_name);
+        let resp = resource::apply(&self.inner, req).await;
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn import_resource_state(
@@ -258,9 +267,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Answer<pb::read_data_source::Response> {
-        Ok(Response::new(
-            data::read(&self.inner, req.into_inner()).await,
-        ))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("ReadDataSource", &req.type_name);
+        let resp = data::read(&self.inner, req).await;
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn validate_ephemeral_resource_config(
@@ -327,4 +338,31 @@ pub(crate) fn wrap<P: Provider>(
     pb::provider_server::ProviderServer::new(service)
         .max_decoding_message_size(MAX)
         .max_encoding_message_size(MAX)
+}
+
+/// Times one RPC: `TF_LOG_PROVIDER=debug` shows how long the provider spent on it
+/// (`elapsed_ms`), so the time inside the provider can be told from Terraform's own.
+struct RpcTimer {
+    rpc: &'static str,
+    type_name: String,
+    started: std::time::Instant,
+}
+
+impl RpcTimer {
+    fn start(rpc: &'static str, type_name: &str) -> Self {
+        RpcTimer {
+            rpc,
+            type_name: type_name.to_owned(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn finish(self) {
+        tracing::debug!(
+            tf_rpc = self.rpc,
+            tf_type_name = %self.type_name,
+            elapsed_ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            "RPC finished"
+        );
+    }
 }

@@ -1,0 +1,223 @@
+//! An adaptive client-side rate limit shared by every request of the process to one service
+//! endpoint (scheme, host and port), so a storm of
+//! 429s does not turn into a retry avalanche: unlimited until the service throttles, then
+//! half the rate observed at the time, recovering slowly (a few percent per success) until it
+//! is unlimited again. A `retry-after` pauses every request until it has passed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Lowest rate the limiter drops to, in requests per second.
+const MIN_RATE: f64 = 1.0;
+/// Above this rate the limit is lifted.
+const MAX_RATE: f64 = 1000.0;
+/// Growth of the rate per successful request.
+const RECOVERY: f64 = 1.02;
+/// At most one decrease per this interval: a burst of 429s from requests sent at the same
+/// time is one signal, not many.
+const DECREASE_INTERVAL: Duration = Duration::from_millis(250);
+/// Longest `retry-after` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+#[derive(Debug)]
+struct State {
+    /// Requests per second, `None` while unlimited.
+    rate: Option<f64>,
+    /// When the next request may be sent.
+    next_slot: Instant,
+    /// No request before this (from `retry-after`).
+    paused_until: Instant,
+    last_decrease: Option<Instant>,
+    /// Requests sent in the current one-second window, and the rate of the previous one.
+    window_start: Instant,
+    window_sent: u32,
+    observed: f64,
+}
+
+#[derive(Debug)]
+pub(crate) struct AdaptiveLimiter {
+    state: Mutex<State>,
+}
+
+impl Default for AdaptiveLimiter {
+    fn default() -> Self {
+        let now = Instant::now();
+        Self {
+            state: Mutex::new(State {
+                rate: None,
+                next_slot: now,
+                paused_until: now,
+                last_decrease: None,
+                window_start: now,
+                window_sent: 0,
+                observed: 0.0,
+            }),
+        }
+    }
+}
+
+impl AdaptiveLimiter {
+    /// The limiter of this process for the endpoint of `url`.
+    pub(crate) fn for_endpoint(url: &reqwest::Url) -> Arc<AdaptiveLimiter> {
+        static ALL: OnceLock<Mutex<HashMap<String, Arc<AdaptiveLimiter>>>> = OnceLock::new();
+        let key = format!(
+            "{}://{}:{}",
+            url.scheme(),
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or_default()
+        );
+        ALL.get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reserves a send slot; returns how long to wait before sending.
+    pub(crate) fn reserve(&self) -> Duration {
+        let now = Instant::now();
+        let mut s = self.lock();
+        let elapsed = now.duration_since(s.window_start);
+        if elapsed >= Duration::from_secs(1) {
+            s.observed = f64::from(s.window_sent) / elapsed.as_secs_f64();
+            s.window_start = now;
+            s.window_sent = 0;
+        }
+        s.window_sent += 1;
+        let mut at = now.max(s.paused_until);
+        if let Some(rate) = s.rate {
+            at = at.max(s.next_slot);
+            s.next_slot = at + Duration::from_secs_f64(1.0 / rate);
+        }
+        at.duration_since(now)
+    }
+
+    /// Waits for a send slot.
+    pub(crate) async fn acquire(&self) -> Duration {
+        let wait = self.reserve();
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        wait
+    }
+
+    /// A request that was not throttled: the rate recovers a little.
+    pub(crate) fn on_success(&self) {
+        let mut s = self.lock();
+        if let Some(rate) = s.rate {
+            let rate = rate * RECOVERY;
+            s.rate = (rate < MAX_RATE).then_some(rate);
+        }
+    }
+
+    /// The service answered 429: halve the rate (at most once per interval) and pause every
+    /// request for `retry_after` if given.
+    pub(crate) fn on_throttled(&self, retry_after: Option<Duration>) {
+        let now = Instant::now();
+        let mut s = self.lock();
+        if let Some(pause) = retry_after {
+            s.paused_until = s.paused_until.max(now + pause.min(MAX_RETRY_AFTER));
+        }
+        if s.last_decrease
+            .is_some_and(|t| now.duration_since(t) < DECREASE_INTERVAL)
+        {
+            return;
+        }
+        s.last_decrease = Some(now);
+        let current = match s.rate {
+            Some(rate) => rate,
+            None => {
+                let in_window = now.duration_since(s.window_start).as_secs_f64().max(0.1);
+                s.observed
+                    .max(f64::from(s.window_sent) / in_window)
+                    .max(MIN_RATE * 2.0)
+            }
+        };
+        s.rate = Some((current / 2.0).max(MIN_RATE));
+        s.next_slot = s.next_slot.max(now);
+        tracing::debug!(
+            rate_per_second = s.rate.unwrap_or_default(),
+            "throttled by the service; lowering the request rate"
+        );
+    }
+
+    #[cfg(test)]
+    fn rate(&self) -> Option<f64> {
+        self.lock().rate
+    }
+}
+
+/// `retry-after` as seconds (the HTTP-date form is not used by OCI and is ignored).
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(MAX_RETRY_AFTER.as_secs_f64())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unlimited_until_throttled_then_halved_then_recovers() {
+        let l = AdaptiveLimiter::default();
+        for _ in 0..20 {
+            assert_eq!(l.reserve(), Duration::ZERO, "unlimited");
+        }
+        l.on_throttled(None);
+        let rate = l.rate().expect("limited");
+        assert!(rate >= MIN_RATE, "{rate}");
+        // A burst of 429s is one signal.
+        l.on_throttled(None);
+        assert_eq!(l.rate(), Some(rate));
+        // Slots are spaced by 1/rate.
+        let first = l.reserve();
+        let second = l.reserve();
+        assert!(second > first, "{first:?} {second:?}");
+        assert!(second - first >= Duration::from_secs_f64(0.9 / rate));
+        // Successes recover the rate until it is lifted.
+        for _ in 0..1000 {
+            l.on_success();
+        }
+        assert_eq!(l.rate(), None);
+    }
+
+    #[test]
+    fn retry_after_pauses_every_request() {
+        let l = AdaptiveLimiter::default();
+        l.on_throttled(Some(Duration::from_secs(2)));
+        let wait = l.reserve();
+        assert!(wait > Duration::from_millis(1500), "{wait:?}");
+        l.on_throttled(Some(Duration::from_secs(3600)));
+        assert!(l.reserve() <= MAX_RETRY_AFTER + Duration::from_secs(2));
+    }
+
+    #[test]
+    fn one_limiter_per_endpoint() {
+        let a = reqwest::Url::parse("https://identity.example:8443/20160918/users").unwrap();
+        let b = reqwest::Url::parse("https://identity.example:8443/other").unwrap();
+        let c = reqwest::Url::parse("https://identity.example:9443/other").unwrap();
+        let la = AdaptiveLimiter::for_endpoint(&a);
+        assert!(Arc::ptr_eq(&la, &AdaptiveLimiter::for_endpoint(&b)));
+        assert!(!Arc::ptr_eq(&la, &AdaptiveLimiter::for_endpoint(&c)));
+    }
+
+    #[test]
+    fn retry_after_values() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Terraform benchmark (figures, no pass/fail on speed): real Terraform against
+# oci-identity-mock (20 ms latency, parallelism 10) for 1 and 50 auth tokens (and 2,000 =
+# 1,000 users x 2 with --large), each beside Terraform's floor (builtin terraform_data, no
+# provider) measured in the same run: apply (create), apply (update), no-op plan, destroy;
+# then a pass with the mock's --rate-limit refusing about a third of the requests.
+# Exits non-zero only if a Terraform command fails or tokens are orphaned.
+#
+#   scripts/bench-terraform.sh [--large] [--sizes 1,50] [--latency-ms 20] [--parallelism 10]
+#                              [--rate-limit N] [--no-rate-limit-pass] [--keep]
+#                              [--no-build]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+SIZES="1,50"
+BUILD=1
+ARGS=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --large) SIZES="1,50,2000" ;;
+    --sizes) SIZES="$2"; shift ;;
+    --no-build) BUILD=0 ;;
+    --latency-ms|--parallelism|--rate-limit) ARGS+=("$1" "$2"); shift ;;
+    --no-rate-limit-pass|--keep) ARGS+=("$1") ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+TF="${TERRAFORM:-$ROOT/.venv/bin/terraform}"
+[[ -x "$TF" ]] || { echo "no Terraform at $TF (run scripts/setup-tools.sh or set TERRAFORM)" >&2; exit 2; }
+if [[ "$BUILD" == 1 ]]; then
+  echo "==> building the provider and the mock (release)" >&2
+  cargo build --locked --release -p terraform-provider-oci -p oci-identity-mock --bins >&2
+fi
+exec python3 "$ROOT/scripts/bench/terraform_bench.py" \
+  --terraform "$TF" \
+  --mock "$ROOT/target/release/oci-identity-mock" \
+  --provider-dir "$ROOT/target/release" \
+  --sizes "$SIZES" "${ARGS[@]}"
