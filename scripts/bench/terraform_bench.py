@@ -104,7 +104,8 @@ class RssSampler(threading.Thread):
             for child in self.children():
                 try:
                     with open(f"/proc/{child}/comm") as f:
-                        if not self.name.startswith(f.read().strip()):
+                        # comm is the name cut to 15 bytes ("terraform" itself must not match).
+                        if f.read().strip() != self.name[:15]:
                             continue
                     with open(f"/proc/{child}/status") as f:
                         for line in f:
@@ -248,6 +249,9 @@ def main():
                 secs, rc, _, tail = run_tf(tf, d, env, ["init", "-input=false", "-no-color"], False)
                 if rc != 0:
                     raise SystemExit(f"terraform init failed in {d}:\n{tail}")
+            # Warm-up (unmeasured): the first Terraform command of a directory is slower.
+            for d in (floor, prov):
+                run_tf(tf, d, env, ["validate", "-no-color"], False)
             minimum = {"create": size, "update": size, "plan": nusers, "destroy": size}
             # The floor and the unlimited pass.
             floor_s, unl = {}, {}
