@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -342,5 +343,11 @@ def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra):
           + ("; no-op plan NOT empty" if extra["diff"] else ""))
 
 
+def _terminated(signum, _frame):
+    # Let the `finally` blocks stop the mock and remove the work directory.
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
