@@ -8,21 +8,25 @@
 #
 #   scripts/bench-terraform.sh [--large] [--sizes 1,50] [--latency-ms 20] [--parallelism 10]
 #                              [--rate-limit N] [--no-rate-limit-pass] [--keep]
-#                              [--no-build]
+#                              [--no-build] [--debug]
+# --debug uses the debug build (target/debug) instead of the release one: slower provider code,
+# so the figures overstate the provider's own time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
 SIZES="1,50"
 BUILD=1
+PROFILE=release
 ARGS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --large) SIZES="1,50,2000" ;;
     --sizes) SIZES="$2"; shift ;;
     --no-build) BUILD=0 ;;
+    --debug) PROFILE=debug ;;
     --latency-ms|--parallelism|--rate-limit) ARGS+=("$1" "$2"); shift ;;
     --no-rate-limit-pass|--keep) ARGS+=("$1") ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -30,11 +34,15 @@ done
 TF="${TERRAFORM:-$ROOT/.venv/bin/terraform}"
 [[ -x "$TF" ]] || { echo "no Terraform at $TF (run scripts/setup-tools.sh or set TERRAFORM)" >&2; exit 2; }
 if [[ "$BUILD" == 1 ]]; then
-  echo "==> building the provider and the mock (release)" >&2
-  cargo build --locked --release -p terraform-provider-oci -p oci-identity-mock --bins >&2
+  echo "==> building the provider and the mock ($PROFILE)" >&2
+  if [[ "$PROFILE" == release ]]; then
+    cargo build --locked --release -p terraform-provider-oci -p oci-identity-mock --bins >&2
+  else
+    cargo build --locked -p terraform-provider-oci -p oci-identity-mock --bins >&2
+  fi
 fi
 exec python3 "$ROOT/scripts/bench/terraform_bench.py" \
   --terraform "$TF" \
-  --mock "$ROOT/target/release/oci-identity-mock" \
-  --provider-dir "$ROOT/target/release" \
+  --mock "$ROOT/target/$PROFILE/oci-identity-mock" \
+  --provider-dir "$ROOT/target/$PROFILE" \
   --sizes "$SIZES" "${ARGS[@]}"

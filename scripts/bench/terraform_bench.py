@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -104,7 +105,8 @@ class RssSampler(threading.Thread):
             for child in self.children():
                 try:
                     with open(f"/proc/{child}/comm") as f:
-                        if not self.name.startswith(f.read().strip()):
+                        # comm is the name cut to 15 bytes ("terraform" itself must not match).
+                        if f.read().strip() != self.name[:15]:
                             continue
                     with open(f"/proc/{child}/status") as f:
                         for line in f:
@@ -248,6 +250,9 @@ def main():
                 secs, rc, _, tail = run_tf(tf, d, env, ["init", "-input=false", "-no-color"], False)
                 if rc != 0:
                     raise SystemExit(f"terraform init failed in {d}:\n{tail}")
+            # Warm-up (unmeasured): the first Terraform command of a directory is slower.
+            for d in (floor, prov):
+                run_tf(tf, d, env, ["validate", "-no-color"], False)
             minimum = {"create": size, "update": size, "plan": nusers, "destroy": size}
             # The floor and the unlimited pass.
             floor_s, unl = {}, {}
@@ -338,5 +343,11 @@ def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra):
           + ("; no-op plan NOT empty" if extra["diff"] else ""))
 
 
+def _terminated(signum, _frame):
+    # Let the `finally` blocks stop the mock and remove the work directory.
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
