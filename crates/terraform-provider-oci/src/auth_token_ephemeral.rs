@@ -243,6 +243,44 @@ fn no_free_slot(diags: &mut Diagnostics, user_id: &str, held: &[AuthToken], now:
     );
 }
 
+/// Deletes the listed tokens that carry an expired lease of this provider's ephemeral
+/// resources (left by runs that never closed them) and returns the tokens that still hold one
+/// of the user's slots, expired ones whose deletion failed included (each with a warning).
+pub(crate) async fn sweep_expired_leases<T, Fut>(
+    type_name: &str,
+    listed: Vec<T>,
+    id: impl Fn(&T) -> &str,
+    expired: impl Fn(&T) -> bool,
+    delete: impl Fn(String) -> Fut,
+    diags: &mut Diagnostics,
+) -> Vec<T>
+where
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let mut held = Vec::new();
+    for t in listed {
+        if !expired(&t) {
+            held.push(t);
+            continue;
+        }
+        match delete(id(&t).to_string()).await {
+            Ok(()) => tracing::info!(
+                tf_ephemeral_resource_type = type_name,
+                id = %id(&t),
+                "deleted an auth token whose lease had expired (left by a run that never closed it)"
+            ),
+            Err(why) => {
+                diags.warning(
+                    "Cannot delete an expired auth token",
+                    format!("The auth token {} carries an expired lease of this ephemeral resource (a run that never closed it), but deleting it failed: {why}.", id(&t)),
+                );
+                held.push(t);
+            }
+        }
+    }
+    held
+}
+
 pub(crate) fn fail(diags: Diagnostics) -> OpenResponse {
     OpenResponse {
         diagnostics: diags,
@@ -304,35 +342,27 @@ impl EphemeralResource for AuthTokenEphemeral {
             }
         };
         let now = Utc::now();
-        let mut held = Vec::new();
-        for t in listed {
-            if t.lifecycle_state == "DELETED" {
-                continue;
-            }
-            let expired = t
-                .description
-                .as_deref()
-                .and_then(lease_end)
-                .is_some_and(|end| end <= now);
-            if !expired {
-                held.push(t);
-                continue;
-            }
-            match delete_token(&c, &user_id, &t.id).await {
-                Ok(()) => tracing::info!(
-                    tf_ephemeral_resource_type = TYPE_NAME,
-                    id = %t.id,
-                    "deleted an auth token whose lease had expired (left by a run that never closed it)"
-                ),
-                Err(why) => {
-                    diags.warning(
-                        "Cannot delete an expired auth token",
-                        format!("The auth token {} carries an expired lease of this ephemeral resource (a run that never closed it), but deleting it failed: {why}.", t.id),
-                    );
-                    held.push(t);
-                }
-            }
-        }
+        let listed: Vec<AuthToken> = listed
+            .into_iter()
+            .filter(|t| t.lifecycle_state != "DELETED")
+            .collect();
+        let held = sweep_expired_leases(
+            TYPE_NAME,
+            listed,
+            |t| &t.id,
+            |t| {
+                t.description
+                    .as_deref()
+                    .and_then(lease_end)
+                    .is_some_and(|end| end <= now)
+            },
+            |id| {
+                let (c, user_id) = (&c, &user_id);
+                async move { delete_token(c, user_id, &id).await }
+            },
+            &mut diags,
+        )
+        .await;
         if held.len() >= MAX_TOKENS_PER_USER {
             no_free_slot(&mut diags, &user_id, &held, now);
             return fail(diags);

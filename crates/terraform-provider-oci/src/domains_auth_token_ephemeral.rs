@@ -29,8 +29,8 @@ use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 
 use super::auth_token_ephemeral::{
     bounded, chrono_dur, fail, lease_end, lease_of, lease_validator, prefix_validator, renew_at,
-    rfc3339, with_marker, DEFAULT_LEASE, DELETE_TIMEOUT, MAX_PREFIX_LEN, MAX_TOKENS_PER_USER,
-    OPEN_TIMEOUT,
+    rfc3339, sweep_expired_leases, with_marker, DEFAULT_LEASE, DELETE_TIMEOUT, MAX_PREFIX_LEN,
+    MAX_TOKENS_PER_USER, OPEN_TIMEOUT,
 };
 use super::{Configured, ProviderData};
 
@@ -364,27 +364,18 @@ impl EphemeralResource for DomainsAuthTokenEphemeral {
             }
         };
         let now = Utc::now();
-        let mut held = Vec::new();
-        for t in listed {
-            if !is_expired_lease(&t, now) {
-                held.push(t);
-                continue;
-            }
-            match delete_token(&c, &endpoint, &t.id).await {
-                Ok(()) => tracing::info!(
-                    tf_ephemeral_resource_type = TYPE_NAME,
-                    id = %t.id,
-                    "deleted an auth token whose lease had expired (left by a run that never closed it)"
-                ),
-                Err(why) => {
-                    diags.warning(
-                        "Cannot delete an expired auth token",
-                        format!("The auth token {} carries an expired lease of this ephemeral resource (a run that never closed it), but deleting it failed: {why}.", t.id),
-                    );
-                    held.push(t);
-                }
-            }
-        }
+        let held = sweep_expired_leases(
+            TYPE_NAME,
+            listed,
+            |t| &t.id,
+            |t| is_expired_lease(t, now),
+            |id| {
+                let (c, endpoint) = (&c, &endpoint);
+                async move { delete_token(c, endpoint, &id).await }
+            },
+            &mut diags,
+        )
+        .await;
         if held.len() >= MAX_TOKENS_PER_USER {
             no_free_slot(&mut diags, &who, &held, now);
             return fail(diags);
