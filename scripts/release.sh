@@ -120,7 +120,6 @@ package() { # VERSION OUTDIR
     local glibc
     glibc="$(objdump -T "$bin" | grep -o 'GLIBC_[0-9][0-9.]*' | sort -u -V | tail -n 1 || true)"
     log "highest glibc symbol version needed: ${glibc:-none}"
-    printf '%s\n' "${glibc:-none}" >"$out/.${NAME}_${version}_${platform}.glibc"
   fi
 }
 

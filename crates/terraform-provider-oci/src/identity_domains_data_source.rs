@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use oci_client::identity::DomainQuery;
-use regex::Regex;
-use tfplugin::cty::{AttributePath, Type, Value};
+use tfplugin::cty::{Type, Value};
 use tfplugin::diag::Diagnostics;
 use tfplugin::framework::{async_trait, ApplyResponse, DataReadRequest, DataSource};
-use tfplugin::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+use tfplugin::schema::{Attribute, Block, Schema};
 
 use super::common::{api_error, ocid_validator};
-use super::identity_domain_data_source::{domain_type, domain_value};
+use super::filter;
+use super::identity_domain_data_source::{domain_attributes, domain_type, domain_value};
 use super::ProviderData;
 
 pub const TYPE_NAME: &str = "oci_identity_domains";
@@ -26,6 +26,11 @@ impl IdentityDomainsDataSource {
     pub fn new(data: Arc<ProviderData>) -> Self {
         IdentityDomainsDataSource { data }
     }
+}
+
+/// The attributes a filter can name: those of a domain.
+fn domain_fields() -> Vec<&'static str> {
+    domain_attributes().into_iter().map(|(n, _, _)| n).collect()
 }
 
 fn schema() -> Schema {
@@ -48,15 +53,7 @@ fn schema() -> Schema {
             .attribute(opt("name", "name is this"))
             .attribute(opt("state", "lifecycle state is this (`ACTIVE`, `CREATING`, `DELETING`, `INACTIVE`)"))
             .attribute(Attribute::new("domains", Type::list(domain_type())).computed().description("The domains, with the attributes of `oci_identity_domain`."))
-            .block(NestedBlock::new(
-                "filter",
-                Nesting::Set,
-                Block::new()
-                    .description("Keeps domains whose attribute `name` equals (or, with `regex = true`, matches) any of `values`. Several blocks must all match.")
-                    .attribute(Attribute::string("name").required().description("Domain attribute to compare, e.g. `display_name`."))
-                    .attribute(Attribute::new("values", Type::list(Type::String)).required().description("Accepted values (any one matches)."))
-                    .attribute(Attribute::bool("regex").optional().description("Treat `values` as regular expressions (unanchored).")),
-            )),
+            .block(filter::block("domains", "display_name")),
     )
 }
 
@@ -88,65 +85,6 @@ fn data_source_id(config: &Value) -> String {
     format!("IdentityDomainsDataSource-{hash:016x}")
 }
 
-struct Filter {
-    name: String,
-    values: Vec<String>,
-    regexes: Option<Vec<Regex>>,
-}
-
-impl Filter {
-    fn matches(&self, item: &Value) -> bool {
-        let v = item.get(&self.name);
-        let text = match v.as_str() {
-            Some(s) => s.to_owned(),
-            None => match v.as_bool() {
-                Some(b) => b.to_string(),
-                None => return false,
-            },
-        };
-        match &self.regexes {
-            Some(res) => res.iter().any(|r| r.is_match(&text)),
-            None => self.values.contains(&text),
-        }
-    }
-}
-
-fn filters(config: &Value, diags: &mut Diagnostics) -> Vec<Filter> {
-    let mut out = Vec::new();
-    for f in config.get("filter").as_elements().unwrap_or(&[]) {
-        let name = f.get_str("name").unwrap_or_default().to_owned();
-        let values: Vec<String> = f
-            .get("values")
-            .as_elements()
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
-        let regexes = if f.get("regex").as_bool() == Some(true) {
-            let mut res = Vec::new();
-            for v in &values {
-                match Regex::new(v) {
-                    Ok(r) => res.push(r),
-                    Err(e) => diags.attribute_error(
-                        AttributePath::attr("filter"),
-                        "Invalid regular expression",
-                        format!("In the filter on {name:?}, {v:?} is not a valid regular expression: {e}"),
-                    ),
-                }
-            }
-            Some(res)
-        } else {
-            None
-        };
-        out.push(Filter {
-            name,
-            values,
-            regexes,
-        });
-    }
-    out
-}
-
 #[async_trait]
 impl DataSource for IdentityDomainsDataSource {
     fn type_name(&self) -> &'static str {
@@ -158,7 +96,9 @@ impl DataSource for IdentityDomainsDataSource {
     }
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        filters(config, diags);
+        if config.get("filter").is_wholly_known() {
+            filter::parse(config, "domains", &domain_fields(), diags);
+        }
     }
 
     async fn read(&self, req: DataReadRequest) -> ApplyResponse {
@@ -172,7 +112,7 @@ impl DataSource for IdentityDomainsDataSource {
             return fail(diags);
         };
         let config = &req.config;
-        let filters = filters(config, &mut diags);
+        let filters = filter::parse(config, "domains", &domain_fields(), &mut diags);
         if diags.has_errors() {
             return fail(diags);
         }
@@ -206,9 +146,10 @@ impl DataSource for IdentityDomainsDataSource {
         let items: Vec<Value> = domains
             .iter()
             .map(domain_value)
-            .filter(|item| filters.iter().all(|f| f.matches(item)))
+            .filter(|item| filter::all_match(&filters, item))
             .collect();
         let mut state = config.clone();
+        state.set("filter", filter::with_defaults(config.get("filter")));
         state.set("id", Value::from(data_source_id(config)));
         state.set("domains", Value::List(items));
         ApplyResponse {
@@ -237,11 +178,14 @@ mod tests {
             ),
         ]);
         let mut diags = Diagnostics::new();
-        let f = filters(&config, &mut diags);
+        let f = filter::parse(&config, "domains", &domain_fields(), &mut diags);
         assert!(!diags.has_errors());
         let item = Value::object([("display_name", Value::from("Default"))]);
-        assert!(f[0].matches(&item));
-        assert!(!f[0].matches(&Value::object([("display_name", Value::from("Other"))])));
+        assert!(filter::all_match(&f, &item));
+        assert!(!filter::all_match(
+            &f,
+            &Value::object([("display_name", Value::from("Other"))])
+        ));
         assert_eq!(data_source_id(&config), data_source_id(&config.clone()));
         assert_ne!(
             data_source_id(&config),

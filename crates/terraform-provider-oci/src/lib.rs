@@ -15,6 +15,7 @@ mod domains_model;
 mod domains_my_auth_token;
 mod domains_my_auth_token_data_source;
 mod domains_my_auth_tokens_data_source;
+mod filter;
 mod identity_domain_data_source;
 mod identity_domains_data_source;
 mod list_cache;

@@ -726,6 +726,12 @@ output "user" {{ value = data.oci_identity_domains_auth_token.t.user[0].value }}
     assert_eq!(out["description"]["value"], "read me");
     assert_eq!(out["tags"]["value"][0]["value"], "platform");
     assert_eq!(out["user"]["value"], scim_user(&env, 0).0);
+    let ds = env
+        .resource("data.oci_identity_domains.default")
+        .await
+        .expect("in state");
+    assert_eq!(ds["filter"][0]["regex"], false, "regex defaults to false: {ds}");
+    env.assert_empty_plan().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
