@@ -76,6 +76,7 @@ mod ids;
 pub mod keys;
 pub mod logging;
 pub mod middleware;
+pub mod platform;
 mod ratelimit;
 pub mod server;
 pub mod state;
@@ -119,6 +120,11 @@ pub struct MockOptions {
     /// Requests per second per tenancy (token bucket, a tenth of a second's burst), over both
     /// APIs; excess requests get 429 `TooManyRequests`. 0 = no limit.
     pub rate_limit: u32,
+    /// Lifetime in seconds of every session token (JWT) the platform mints (instance and
+    /// resource principals, OKE); at least 1.
+    pub session_ttl_s: u64,
+    /// Serve the OKE workload-identity token endpoint (TLS on `127.0.0.N:12250`).
+    pub oke: bool,
 }
 
 impl Default for MockOptions {
@@ -135,6 +141,8 @@ impl Default for MockOptions {
             activation_ms: 0,
             seed: 0,
             rate_limit: 0,
+            session_ttl_s: 3600,
+            oke: false,
         }
     }
 }
