@@ -139,6 +139,18 @@ pub async fn start_with(
     })
 }
 
+/// The `env` object of a ready-line block as (name, value) pairs.
+pub fn env_pairs(block: &serde_json::Value) -> Vec<(String, String)> {
+    block["env"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn domain_infos(state: &MockState) -> Vec<DomainInfo> {
     let urls = lock(&state.inner.domain_urls).clone();
     let store = lock(&state.inner.store);
@@ -263,6 +275,21 @@ impl MockServer {
             "service_account_token_path": oke.token_file,
             "forbidden_service_account_token_path": forbidden,
         }))
+    }
+
+    /// The environment a client exports to be the mock's instance (`instance_principal.env`).
+    pub fn instance_principal_env(&self) -> Vec<(String, String)> {
+        env_pairs(&self.instance_principal())
+    }
+
+    /// The environment of the resource principal 2.2 pair (`resource_principal.env`).
+    pub fn resource_principal_env(&self) -> Vec<(String, String)> {
+        env_pairs(&self.resource_principal())
+    }
+
+    /// The environment of an OKE pod (`oke_workload_identity.env`), with `--oke` only.
+    pub fn oke_workload_identity_env(&self) -> Option<Vec<(String, String)>> {
+        self.oke_workload_identity().map(|v| env_pairs(&v))
     }
 
     /// The shared state (for in-process tests: queue faults, read stats).
