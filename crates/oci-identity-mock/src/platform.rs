@@ -126,6 +126,9 @@ pub struct OkeInfo {
 struct Sessions {
     minted: HashSet<String>,
     revoked: HashSet<String>,
+    /// Resource principal 1.1: resource principal token → (service principal session token,
+    /// resource id it was issued for).
+    rpts: std::collections::HashMap<String, (String, String)>,
 }
 
 /// The platform's state (see the module docs).
@@ -397,7 +400,7 @@ impl Platform {
         let jwt_key = aws_lc_rs::rsa::KeyPair::from_pkcs8(&jwt_pkcs8)
             .map_err(|e| key_err("JWT signing key", e))?;
         let jwt_spki = spki_of_pkcs8(&jwt_pkcs8)?;
-        let platform = Platform {
+        let mut platform = Platform {
             tenancy: tenancy.to_string(),
             instance_ocid: rec.instance_ocid,
             resource_ocid: rec.resource_ocid,
@@ -414,13 +417,14 @@ impl Platform {
             session_ttl_s: session_ttl_s.max(1),
             sessions: Mutex::new(Sessions::default()),
             dir: dir.to_path_buf(),
-            oke_tokens: vec![
-                format!("mock-sa-token-{}", ids::hex_lower(32)),
-                format!("mock-sa-token-forbidden-{}", ids::hex_lower(32)),
-            ],
+            oke_tokens: Vec::new(),
             oke: Mutex::new(None),
             rp_lock: Mutex::new(()),
         };
+        platform.oke_tokens = vec![
+            platform.service_account_token("terraform")?,
+            platform.service_account_token("no-policy")?,
+        ];
         platform.rotate_resource_principal()?;
         Ok(platform)
     }
@@ -428,6 +432,43 @@ impl Platform {
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// A Kubernetes service-account token (a JWT, as the SDKs expect: the Python SDK decodes
+    /// it and checks `exp`) for `default/<name>`, valid for a year. Not a session token.
+    fn service_account_token(&self, name: &str) -> Result<String, MockError> {
+        let now = chrono::Utc::now().timestamp();
+        self.sign_jwt(&json!({
+            "iss": "https://kubernetes.default.svc.cluster.local",
+            "sub": format!("system:serviceaccount:default:{name}"),
+            "aud": ["https://kubernetes.default.svc.cluster.local"],
+            "iat": now,
+            "nbf": now,
+            "exp": now + 365 * 24 * 3600,
+            "jti": ids::hex_lower(32),
+            "kubernetes.io": {"namespace": "default", "serviceaccount": {"name": name}},
+        }))
+        .map_err(MockError::Key)
+    }
+
+    /// Signs `claims` as an RS256 JWT with the mock's key.
+    fn sign_jwt(&self, claims: &Value) -> Result<String, String> {
+        let header = json!({"alg": "RS256", "typ": "JWT", "kid": "mock"});
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut sig = vec![0u8; self.jwt_key.public_modulus_len()];
+        self.jwt_key
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut sig,
+            )
+            .map_err(|_| "JWT signing failed")?;
+        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
     }
 
     /// Mints a session token for `ocid` (`ptype` = `instance` | `resource`) bound to the
@@ -452,23 +493,9 @@ impl Platform {
             "res_type": ptype,
             "jwk": jwk.to_string(),
         });
-        let header = json!({"alg": "RS256", "typ": "JWT", "kid": "mock"});
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let mut sig = vec![0u8; self.jwt_key.public_modulus_len()];
-        self.jwt_key
-            .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                signing_input.as_bytes(),
-                &mut sig,
-            )
-            .map_err(|_| "JWT signing failed")?;
+        let jwt = self.sign_jwt(&claims)?;
         lock(&self.sessions).minted.insert(jti);
-        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+        Ok(jwt)
     }
 
     /// Verifies a session token (the part after `ST$`) at `now` (Unix seconds).
@@ -513,6 +540,25 @@ impl Platform {
             session_key_spki,
             exp,
         })
+    }
+
+    /// Resource principal 1.1: issues an opaque resource principal token and service principal
+    /// session token for `resource_id` (the pair a target service hands an instance).
+    pub fn issue_rpt(&self, resource_id: &str) -> (String, String) {
+        let rpt = format!("rpt-{}", ids::hex_lower(40));
+        let spst = format!("spst-{}", ids::hex_lower(40));
+        lock(&self.sessions)
+            .rpts
+            .insert(rpt.clone(), (spst.clone(), resource_id.to_string()));
+        (rpt, spst)
+    }
+
+    /// Whether `rpt` was issued with `spst` (resource principal 1.1 exchange).
+    pub fn check_rpt(&self, rpt: &str, spst: &str) -> bool {
+        lock(&self.sessions)
+            .rpts
+            .get(rpt)
+            .is_some_and(|(s, _)| s == spst)
     }
 
     /// Revokes every token minted so far (by this process); returns how many.
@@ -610,7 +656,7 @@ impl Platform {
         if cert != self.leaf_cert_der {
             return Err((401, "the certificate was not issued to an instance".into()));
         }
-        if !intermediates.iter().any(|i| *i == self.intermediate_der) {
+        if !intermediates.contains(&self.intermediate_der) {
             return Err((401, "the certificate chain does not verify".into()));
         }
         Ok(public_key)

@@ -1140,3 +1140,125 @@ print(json.dumps({"region": signer.region, "tenancy": signer.tenancy_id,
     let stats = mock.stats();
     assert_eq!(stats["auth_failures"], 0, "{stats}");
 }
+
+#[test]
+#[cfg_attr(
+    missing_oci_sdk,
+    ignore = "OCI Python SDK not found (a .venv python that can `import oci`): run scripts/setup-tools.sh"
+)]
+fn official_python_sdk_oke_workload_identity_signer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = spawn_for_sdk(dir.path(), &["--oke"]);
+    let script = r#"
+import json, sys, oci
+endpoint, user, token_path = sys.argv[1], sys.argv[2], sys.argv[3]
+signer = oci.auth.signers.get_oke_workload_identity_resource_principal_signer(
+    service_account_token_path=token_path)
+client = oci.identity.IdentityClient({"region": signer.region}, signer=signer,
+                                     service_endpoint=endpoint)
+made = client.create_auth_token(
+    oci.identity.models.CreateAuthTokenDetails(description="from a pod"), user).data
+listed = client.list_auth_tokens(user).data
+print(json.dumps({"region": signer.region, "listed": [t.id for t in listed], "made": made.id}))
+"#;
+    let token = mock.oke_service_account_token_path().unwrap();
+    let r = run_python(
+        script,
+        &[&mock.endpoint, &mock.user_ocids[0], token.to_str().unwrap()],
+        &mock.oke_workload_identity_env().unwrap(),
+    );
+    assert_eq!(r["region"], "us-ashburn-1");
+    assert_eq!(r["listed"], json!([r["made"]]));
+    let stats = mock.stats();
+    assert_eq!(stats["federation_requests"]["oke"], 1, "{stats}");
+    assert_eq!(stats["auth_failures"], 0, "{stats}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource principal 1.1
+
+#[tokio::test]
+async fn resource_principal_1_1_token_and_session_token_exchange() {
+    let mock = start_mock(MockOptions::default()).await;
+    let http = http();
+    let inst = instance(&http, &mock).await;
+    let ip_session = new_key();
+    let ip = format!(
+        "ST${}",
+        session_token(&http, &mock, &inst, &ip_session).await
+    );
+    let instance_id = imds_get(&http, &mock, "/instance/id", true).await.text;
+    let url = format!(
+        "{}/20180711/resourcePrincipalToken/{instance_id}",
+        mock.endpoint
+    );
+    async fn get_rpt(http: &reqwest::Client, url: &str, key_id: String, key: &RsaKeyPair) -> Resp {
+        let r = Signed {
+            method: "GET",
+            url: url.to_string(),
+            body: None,
+            key_id,
+            key,
+            headers: GET_HEADERS,
+        };
+        send(http, r).await
+    }
+    let r = get_rpt(&http, &url, ip.clone(), &ip_session).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rpt = r.json()["resourcePrincipalToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let spst = r.json()["servicePrincipalSessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Not with a user's API key, nor unsigned.
+    let profiles = test_support::oci_config_profiles(&mock.config_file);
+    let (_, p) = profiles.iter().find(|(n, _)| *n == "DEFAULT").unwrap();
+    let get = |k: &str| p.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    let user_key = load_key_pem(&std::fs::read_to_string(get("key_file")).unwrap());
+    let user_key_id = format!("{}/{}/{}", get("tenancy"), get("user"), get("fingerprint"));
+    assert_eq!(
+        get_rpt(&http, &url, user_key_id, &user_key).await.status,
+        401
+    );
+
+    let rp_session = new_key();
+    let exchange = |rpt: &str| {
+        let body = json!({
+            "resourcePrincipalToken": rpt,
+            "servicePrincipalSessionToken": spst,
+            "sessionPublicKey": spki_b64(&rp_session),
+        })
+        .to_string()
+        .into_bytes();
+        send(
+            &http,
+            Signed {
+                method: "POST",
+                url: format!("{}/v1/resourcePrincipalSessionToken", mock.endpoint),
+                body: Some(body),
+                key_id: ip.clone(),
+                key: &ip_session,
+                headers: POST_HEADERS,
+            },
+        )
+    };
+    let r = exchange(&rpt).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rpst = r.json()["token"].as_str().unwrap().to_string();
+    let (_, c) = claims(&rpst);
+    assert_eq!(c["ptype"], "resource");
+    let r = list_tokens(
+        &http,
+        &mock.endpoint,
+        &mock.user_ocids[0],
+        &format!("ST${rpst}"),
+        &rp_session,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(exchange("rpt-unknown").await.status, 401);
+    assert_eq!(mock.state().stats_json()["federation_requests"]["rpst"], 2);
+}

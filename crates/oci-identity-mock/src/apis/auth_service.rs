@@ -11,11 +11,20 @@
 //! issued to its instance, `intermediateCertificates` must include the mock's intermediate, the
 //! tenancy must be the mock's. Then `{"token": "<JWT>"}` (see [`crate::platform`]) bound to
 //! `publicKey`. 401 NotAuthenticated otherwise; 400 for a malformed body.
+//!
+//! Resource principal 1.1 (as the Go SDK's `resource_principals_v1.go` calls it; both calls
+//! signed as usual, `host` included, with an instance principal's `ST$` token):
+//! `GET /20180711/resourcePrincipalToken/{id}` (the target service's endpoint, here on the main
+//! listener: `OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT`) answers `{"resourcePrincipalToken",
+//! "servicePrincipalSessionToken"}` (opaque); `POST /v1/resourcePrincipalSessionToken`
+//! (`OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT`) with `{"resourcePrincipalToken",
+//! "servicePrincipalSessionToken", "sessionPublicKey"}` answers `{"token": "<JWT>"}`, a resource
+//! principal session token (`ptype=resource`) bound to `sessionPublicKey`.
 
 use std::borrow::Cow;
 
 use axum::body::to_bytes;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
@@ -31,6 +40,18 @@ use crate::state::{lock, MockState};
 pub(crate) fn router(state: &MockState) -> Router {
     Api::new(state, OciErrors)
         .platform(Method::POST, "/v1/x509", "FederateX509", x509)
+        .platform(
+            Method::GET,
+            "/20180711/resourcePrincipalToken/{id}",
+            "GetResourcePrincipalToken",
+            resource_principal_token,
+        )
+        .platform(
+            Method::POST,
+            "/v1/resourcePrincipalSessionToken",
+            "ResourcePrincipalSessionToken",
+            resource_principal_session_token,
+        )
         .into_router()
 }
 
@@ -90,6 +111,65 @@ async fn x509(State(state): State<MockState>, req: Request) -> Result<Response, 
     };
     let token = p
         .mint(&p.instance_ocid, "instance", &session_key)
+        .map_err(|e| ApiError::new(400, "InvalidParameter", e))?;
+    Ok(json_response(StatusCode::OK, &json!({ "token": token })))
+}
+
+/// Verifies a platform request signed with an instance principal's session token.
+async fn instance_principal_request(
+    state: &MockState,
+    req: Request,
+) -> Result<(crate::auth::Verified, axum::body::Bytes), ApiError> {
+    let (parts, body) = req.into_parts();
+    let body = to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::cannot_parse("the request body could not be read"))?;
+    let v = crate::middleware::signature::check(state, &parts, &body, Rules::default())?;
+    match &v.principal {
+        Some(p) if p.ptype == "instance" => Ok((v, body)),
+        _ => Err(refused(state, "not signed by an instance principal")),
+    }
+}
+
+async fn resource_principal_token(
+    State(state): State<MockState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    instance_principal_request(&state, req).await?;
+    let (rpt, spst) = state.platform().issue_rpt(&id);
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"resourcePrincipalToken": rpt, "servicePrincipalSessionToken": spst}),
+    ))
+}
+
+async fn resource_principal_session_token(
+    State(state): State<MockState>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    lock(&state.inner.stats).federation("rpst");
+    let (_, body) = instance_principal_request(&state, req).await?;
+    let parsed: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::cannot_parse("the request body is not valid JSON"))?;
+    let field = |k: &str| {
+        parsed
+            .get(k)
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::new(400, "InvalidParameter", format!("{k} is required.")))
+    };
+    let rpt = field("resourcePrincipalToken")?;
+    let spst = field("servicePrincipalSessionToken")?;
+    let key = field("sessionPublicKey")?;
+    let p = state.platform();
+    if !p.check_rpt(rpt, spst) {
+        return Err(refused(&state, "unknown resource principal token"));
+    }
+    let clean: String = crate::platform::pem_body(key).split_whitespace().collect();
+    let spki = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, clean)
+        .map_err(|_| ApiError::new(400, "InvalidParameter", "sessionPublicKey is not base64."))?;
+    let token = p
+        .mint(&p.resource_ocid, "resource", &spki)
         .map_err(|e| ApiError::new(400, "InvalidParameter", e))?;
     Ok(json_response(StatusCode::OK, &json!({ "token": token })))
 }

@@ -3,7 +3,8 @@
 //! clients), TLS with a certificate for the IP issued by a CA of the mock's own
 //! (`DIR/oke/ca.crt`, new at every start).
 //!
-//! Request: `Authorization: Bearer <service-account token>`, JSON `{"podKey": "<session public
+//! Request: `Authorization: Bearer <service-account token>` (the mock's tokens are JWTs, as
+//! Kubernetes' are: the Python SDK decodes them), JSON `{"podKey": "<session public
 //! key, SPKI PEM body>"}`. The token must be one the mock accepts: `DIR/oke/token` (200),
 //! `DIR/oke/token-forbidden` (403, as a cluster that is not enhanced or a service account
 //! bound to no policy), anything else or none 401. 200 body: a JSON string holding base64 of
