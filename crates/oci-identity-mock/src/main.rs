@@ -45,7 +45,7 @@ The platform (always on, main listener):
   Requests signed with keyId ST$<JWT> are accepted while the JWT (signed by the mock) is
   unexpired and not revoked, verified with its jwk claim; otherwise 401 NotAuthenticated.
   DIR/rp/: a resource principal 2.2 pair (rpst, private.pem, private-encrypted.pem, passphrase),
-  new at each start and on POST /_mock/resource-principal/rotate.
+  a new token at each start, a new key too on POST /_mock/resource-principal/rotate.
   With --oke: POST https://127.0.0.N:12250/resourcePrincipalSessionTokens (first free N >= 2),
   CA in DIR/oke/ca.crt, accepted token DIR/oke/token (DIR/oke/token-forbidden gets 403).
 

@@ -5,8 +5,8 @@
 //!
 //! # Files (under the data directory)
 //!
-//! - `platform/root-ca.pem`, `platform/intermediate.pem`: the mock's CA chain (generated on
-//!   first start, kept, like the users' API keys);
+//! - `platform/root-ca.pem`, `platform/intermediate.pem`: the mock's CA chain (ECDSA P-256;
+//!   generated on first use, then kept, like the users' API keys);
 //! - `platform/instance-cert.pem`, `platform/instance-key.pem`: the instance's leaf certificate
 //!   (subject `CN=<instance OCID>, OU=opc-tenant:<tenancy>, OU=opc-instance:<instance>,
 //!   O=opc-tenant:<tenancy>`) and its RSA-2048 key, as IMDS serves them;
@@ -14,8 +14,8 @@
 //!   survive a restart;
 //! - `platform/platform.json`: the instance and resource OCIDs and the region;
 //! - `rp/rpst`, `rp/private.pem` (PKCS#8), `rp/private-encrypted.pem` (PKCS#8, PBES2) and
-//!   `rp/passphrase`: a resource principal 2.2 token pair, freshly minted at every start and by
-//!   `POST /_mock/resource-principal/rotate`;
+//!   `rp/passphrase`: a resource principal 2.2 token pair: a new token at every start (the key
+//!   is kept), a new key and token on `POST /_mock/resource-principal/rotate`;
 //! - `oke/ca.crt`, `oke/token` (with `--oke`): the OKE endpoint's CA (new at every start) and
 //!   the service-account token it accepts.
 //!
@@ -30,7 +30,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::digest;
 use aws_lc_rs::encoding::AsDer as _;
@@ -131,13 +131,10 @@ struct Sessions {
     rpts: std::collections::HashMap<String, (String, String)>,
 }
 
-/// The platform's state (see the module docs).
-pub struct Platform {
-    pub tenancy: String,
-    pub instance_ocid: String,
-    pub resource_ocid: String,
-    pub region: String,
-    /// Leaf certificate (PEM and DER) and its private key (PKCS#8 PEM).
+/// The instance's certificate chain as IMDS serves it.
+#[derive(Debug)]
+pub struct Chain {
+    /// Leaf certificate (PEM and DER), its private key (PKCS#8 PEM) and public key (SPKI DER).
     pub leaf_cert_pem: String,
     pub leaf_cert_der: Vec<u8>,
     pub leaf_key_pem: String,
@@ -145,6 +142,17 @@ pub struct Platform {
     pub intermediate_pem: String,
     pub intermediate_der: Vec<u8>,
     pub root_ca_pem: String,
+}
+
+/// The platform's state (see the module docs).
+pub struct Platform {
+    pub tenancy: String,
+    pub instance_ocid: String,
+    pub resource_ocid: String,
+    pub region: String,
+    /// The certificate chain, loaded or generated on first use (`chain()`): most mocks never
+    /// serve it, and RSA key generation is the slowest part of a start.
+    chain: Mutex<Option<Arc<Chain>>>,
     jwt_key: aws_lc_rs::rsa::KeyPair,
     jwt_spki: Vec<u8>,
     /// Lifetime of every token minted, in seconds.
@@ -223,13 +231,16 @@ fn ca_params(cn: &str, serial: u64) -> Result<rcgen::CertificateParams, MockErro
 
 /// Generates the chain: root CA → intermediate → instance leaf (RSA 2048 each).
 fn generate_chain(tenancy: &str, instance: &str) -> Result<[String; 4], MockError> {
-    let root_key = rsa_2048()?;
+    // The CAs sign with ECDSA P-256 (fast to generate; clients do not verify the chain), the
+    // instance's own key is RSA 2048 as in OCI.
+    let ecdsa = || rcgen::KeyPair::generate().map_err(|e| key_err("ECDSA key generation", e));
+    let root_key = ecdsa()?;
     let root_params = ca_params("oci-identity-mock root CA", 1)?;
     let root_cert = root_params
         .self_signed(&root_key)
         .map_err(|e| key_err("root CA", e))?;
     let root = rcgen::Issuer::new(root_params, &root_key);
-    let int_key = rsa_2048()?;
+    let int_key = ecdsa()?;
     let int_params = ca_params("oci-identity-mock PKISVC intermediate", 2)?;
     let int_cert = int_params
         .signed_by(&int_key, &root)
@@ -355,39 +366,9 @@ impl Platform {
                 rec
             }
         };
-        let files = [
-            pdir.join("root-ca.pem"),
-            pdir.join("intermediate.pem"),
-            pdir.join("instance-cert.pem"),
-            pdir.join("instance-key.pem"),
-        ];
-        let mut texts = Vec::new();
-        for f in &files {
-            texts.push(read_text(f)?);
-        }
-        let chain: Vec<String> = if texts.iter().all(Option::is_some) {
-            texts.into_iter().flatten().collect()
-        } else {
-            let chain = generate_chain(tenancy, &rec.instance_ocid)?;
-            for (f, text) in files.iter().zip(&chain) {
-                let mode = if f.ends_with("instance-key.pem") {
-                    0o600
-                } else {
-                    0o644
-                };
-                write(f, text, mode)?;
-            }
-            chain.to_vec()
-        };
-        let [root_ca_pem, intermediate_pem, leaf_cert_pem, leaf_key_pem]: [String; 4] = chain
-            .try_into()
-            .map_err(|_| MockError::State("platform chain".into()))?;
         let der = |label: &str, pem: &str, f: &Path| {
             pem_decode(label, pem).ok_or_else(|| io_err(f, format!("no {label} PEM block")))
         };
-        let leaf_cert_der = der("CERTIFICATE", &leaf_cert_pem, &files[2])?;
-        let intermediate_der = der("CERTIFICATE", &intermediate_pem, &files[1])?;
-        let leaf_spki = spki_of_pkcs8(&der("PRIVATE KEY", &leaf_key_pem, &files[3])?)?;
         let jwt_path = pdir.join("jwt-signing-key.pem");
         let jwt_pkcs8 = match read_text(&jwt_path)? {
             Some(t) => der("PRIVATE KEY", &t, &jwt_path)?,
@@ -405,13 +386,7 @@ impl Platform {
             instance_ocid: rec.instance_ocid,
             resource_ocid: rec.resource_ocid,
             region: rec.region,
-            leaf_cert_pem,
-            leaf_cert_der,
-            leaf_key_pem,
-            leaf_spki,
-            intermediate_pem,
-            intermediate_der,
-            root_ca_pem,
+            chain: Mutex::new(None),
             jwt_key,
             jwt_spki,
             session_ttl_s: session_ttl_s.max(1),
@@ -425,8 +400,59 @@ impl Platform {
             platform.service_account_token("terraform")?,
             platform.service_account_token("no-policy")?,
         ];
-        platform.rotate_resource_principal()?;
+        platform.write_resource_principal(false)?;
         Ok(platform)
+    }
+
+    /// The instance's certificate chain: read from `DIR/platform/`, or generated there on first
+    /// use. Blocking the first time (RSA key generation).
+    pub fn chain(&self) -> Result<Arc<Chain>, MockError> {
+        let mut slot = lock(&self.chain);
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let pdir = self.dir.join("platform");
+        let files = [
+            pdir.join("root-ca.pem"),
+            pdir.join("intermediate.pem"),
+            pdir.join("instance-cert.pem"),
+            pdir.join("instance-key.pem"),
+        ];
+        let mut texts = Vec::new();
+        for f in &files {
+            texts.push(read_text(f)?);
+        }
+        let chain: Vec<String> = if texts.iter().all(Option::is_some) {
+            texts.into_iter().flatten().collect()
+        } else {
+            let chain = generate_chain(&self.tenancy, &self.instance_ocid)?;
+            for (f, text) in files.iter().zip(&chain) {
+                let mode = if f.ends_with("instance-key.pem") {
+                    0o600
+                } else {
+                    0o644
+                };
+                write(f, text, mode)?;
+            }
+            chain.to_vec()
+        };
+        let [root_ca_pem, intermediate_pem, leaf_cert_pem, leaf_key_pem]: [String; 4] = chain
+            .try_into()
+            .map_err(|_| MockError::State("platform chain".into()))?;
+        let der = |label: &str, pem: &str, f: &Path| {
+            pem_decode(label, pem).ok_or_else(|| io_err(f, format!("no {label} PEM block")))
+        };
+        let c = Arc::new(Chain {
+            leaf_cert_der: der("CERTIFICATE", &leaf_cert_pem, &files[2])?,
+            intermediate_der: der("CERTIFICATE", &intermediate_pem, &files[1])?,
+            leaf_spki: spki_of_pkcs8(&der("PRIVATE KEY", &leaf_key_pem, &files[3])?)?,
+            leaf_cert_pem,
+            leaf_key_pem,
+            intermediate_pem,
+            root_ca_pem,
+        });
+        *slot = Some(c.clone());
+        Ok(c)
     }
 
     /// The data directory.
@@ -584,23 +610,44 @@ impl Platform {
     /// Writes a fresh resource principal 2.2 pair (new key, new RPST) into `rp/`. The key is
     /// written before the token, so a reader that sees the new token sees its key.
     pub fn rotate_resource_principal(&self) -> Result<(), MockError> {
+        self.write_resource_principal(true)
+    }
+
+    /// Writes the resource principal files with a new token; with a new key too when
+    /// `new_key` or when there is none yet (a restart keeps the key, sparing a key generation).
+    fn write_resource_principal(&self, new_key: bool) -> Result<(), MockError> {
         let _guard = lock(&self.rp_lock);
         let files = self.rp_files();
         let dir = self.dir.join("rp");
         mkdir(&dir)?;
-        let key = crate::keys::generate_rsa_2048().map_err(MockError::Key)?;
+        let existing = if new_key {
+            None
+        } else {
+            read_text(&files.private_pem)?
+                .and_then(|pem| pem_decode("PRIVATE KEY", &pem))
+                .and_then(|der| spki_of_pkcs8(&der).ok().map(|spki| (der, spki)))
+        };
+        let (pkcs8, spki, fresh) = match existing {
+            Some((der, spki)) => (der, spki, false),
+            None => {
+                let k = crate::keys::generate_rsa_2048().map_err(MockError::Key)?;
+                (k.pkcs8_der, k.spki_der, true)
+            }
+        };
         let rpst = self
-            .mint(&self.resource_ocid, "resource", &key.spki_der)
+            .mint(&self.resource_ocid, "resource", &spki)
             .map_err(MockError::Key)?;
-        let passphrase = ids::hex_lower(24);
-        let encrypted = encrypt_pkcs8(&key.pkcs8_der, &passphrase)?;
-        write(&files.passphrase, &passphrase, 0o600)?;
-        write(&files.private_encrypted_pem, &encrypted, 0o600)?;
-        write(
-            &files.private_pem,
-            &pem_encode("PRIVATE KEY", &key.pkcs8_der),
-            0o600,
-        )?;
+        if fresh || read_text(&files.private_encrypted_pem)?.is_none() {
+            let passphrase = ids::hex_lower(24);
+            let encrypted = encrypt_pkcs8(&pkcs8, &passphrase)?;
+            write(&files.passphrase, &passphrase, 0o600)?;
+            write(&files.private_encrypted_pem, &encrypted, 0o600)?;
+            write(
+                &files.private_pem,
+                &pem_encode("PRIVATE KEY", &pkcs8),
+                0o600,
+            )?;
+        }
         write(&files.rpst, &rpst, 0o600)?;
         Ok(())
     }
@@ -653,10 +700,11 @@ impl Platform {
                 if a.eq_ignore_ascii_case("SHA256") || a.eq_ignore_ascii_case("SHA1") => {}
             Some(_) => return Err((400, "fingerprintAlgorithm must be SHA256 or SHA1".into())),
         }
-        if cert != self.leaf_cert_der {
+        let chain = self.chain().map_err(|e| (500, e.to_string()))?;
+        if cert != chain.leaf_cert_der {
             return Err((401, "the certificate was not issued to an instance".into()));
         }
-        if !intermediates.contains(&self.intermediate_der) {
+        if !intermediates.contains(&chain.intermediate_der) {
             return Err((401, "the certificate chain does not verify".into()));
         }
         Ok(public_key)
@@ -718,10 +766,10 @@ mod tests {
             SessionError::Revoked
         );
         // Material is stable across reopen.
-        let cert = p.leaf_cert_pem.clone();
+        let cert = p.chain().unwrap().leaf_cert_pem.clone();
         drop(p);
         let p = Platform::open(dir.path(), "ocid1.tenancy.oc1..t", 60).unwrap();
-        assert_eq!(p.leaf_cert_pem, cert);
+        assert_eq!(p.chain().unwrap().leaf_cert_pem, cert);
         assert!(std::fs::read_to_string(p.rp_files().private_encrypted_pem)
             .unwrap()
             .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));

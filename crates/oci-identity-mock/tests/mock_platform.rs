@@ -362,17 +362,22 @@ async fn platform_material_survives_a_restart() {
     let data = dir.path().join("mock");
     let a = test_support::start_mock_in(data.clone(), MockOptions::default()).await;
     let (cert, instance) = (
-        a.state().platform().leaf_cert_pem.clone(),
+        a.state().platform().chain().unwrap().leaf_cert_pem.clone(),
         a.state().platform().instance_ocid.clone(),
     );
     let rpst = std::fs::read_to_string(data.join("rp/rpst")).unwrap();
+    let rp_key = std::fs::read_to_string(data.join("rp/private.pem")).unwrap();
     a.stop().await;
     let b = test_support::start_mock_in(data.clone(), MockOptions::default()).await;
-    assert_eq!(b.state().platform().leaf_cert_pem, cert);
+    assert_eq!(b.state().platform().chain().unwrap().leaf_cert_pem, cert);
     assert_eq!(b.state().platform().instance_ocid, instance);
-    // A new resource principal pair at each start, still signed by the same key: the old
-    // token still verifies.
+    // A new resource principal token at each start (the pair's key is kept), signed by the
+    // same key: the old token still verifies.
     assert_ne!(std::fs::read_to_string(data.join("rp/rpst")).unwrap(), rpst);
+    assert_eq!(
+        std::fs::read_to_string(data.join("rp/private.pem")).unwrap(),
+        rp_key
+    );
     assert!(b
         .state()
         .platform()

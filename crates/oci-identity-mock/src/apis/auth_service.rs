@@ -68,6 +68,9 @@ async fn x509(State(state): State<MockState>, req: Request) -> Result<Response, 
         .await
         .map_err(|_| ApiError::cannot_parse("the request body could not be read"))?;
     let p = state.platform();
+    let chain = p
+        .chain()
+        .map_err(|e| ApiError::new(500, "InternalServerError", e.to_string()))?;
     let verified = auth::verify_with(
         &parts.method,
         &parts.uri,
@@ -84,14 +87,14 @@ async fn x509(State(state): State<MockState>, req: Request) -> Result<Response, 
                 return Err(unknown());
             };
             let expected = match kind {
-                "fed-x509-sha256" => cert_fingerprint_sha256(&p.leaf_cert_der),
-                "fed-x509" => cert_fingerprint_sha1(&p.leaf_cert_der),
+                "fed-x509-sha256" => cert_fingerprint_sha256(&chain.leaf_cert_der),
+                "fed-x509" => cert_fingerprint_sha1(&chain.leaf_cert_der),
                 _ => return Err(unknown()),
             };
             if tenancy != p.tenancy || !fp.eq_ignore_ascii_case(&expected) {
                 return Err(unknown());
             }
-            Ok(Cow::Borrowed(p.leaf_spki.as_slice()))
+            Ok(Cow::Borrowed(chain.leaf_spki.as_slice()))
         },
     );
     if let Err(why) = verified {

@@ -59,12 +59,16 @@ fn serve(state: &MockState, headers: &HeaderMap, what: What) -> Result<Response,
         ));
     }
     let p = state.platform();
+    let chain = || {
+        p.chain()
+            .map_err(|e| ApiError::new(500, "InternalServerError", e.to_string()))
+    };
     let body = match what {
         What::Region => p.region.clone(),
         What::InstanceId => p.instance_ocid.clone(),
-        What::Cert => p.leaf_cert_pem.clone(),
-        What::Key => p.leaf_key_pem.clone(),
-        What::Intermediate => p.intermediate_pem.clone(),
+        What::Cert => chain()?.leaf_cert_pem.clone(),
+        What::Key => chain()?.leaf_key_pem.clone(),
+        What::Intermediate => chain()?.intermediate_pem.clone(),
     };
     Ok((
         StatusCode::OK,
