@@ -33,6 +33,8 @@ pub enum AuthError {
     UnknownKeyId(String),
     BadSignatureEncoding,
     BadSignature,
+    /// An `ST$` session token the mock refuses (expired, unknown, revoked).
+    SessionToken(crate::platform::SessionError),
 }
 
 impl std::fmt::Display for AuthError {
@@ -59,6 +61,7 @@ impl std::fmt::Display for AuthError {
             AuthError::UnknownKeyId(k) => write!(f, "unknown keyId {k:?}"),
             AuthError::BadSignatureEncoding => write!(f, "signature is not valid base64"),
             AuthError::BadSignature => write!(f, "signature verification failed"),
+            AuthError::SessionToken(why) => write!(f, "session token refused: {}", why.name()),
         }
     }
 }
@@ -212,6 +215,22 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
     pub key_id: String,
+    /// For an `ST$<jwt>` keyId: the instance or resource principal the token stands for.
+    pub principal: Option<crate::platform::Principal>,
+}
+
+/// Which headers a request must sign besides `(request-target)` and a date (and, with a body,
+/// `content-length content-type x-content-sha256`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// `host` must be signed (every API; not the auth service's federation calls).
+    pub require_host: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules { require_host: true }
+    }
 }
 
 /// Verifies a request's signature. `lookup` maps a keyId to the SubjectPublicKeyInfo (or PKCS#1)
@@ -223,6 +242,24 @@ pub fn verify<'k>(
     body: &[u8],
     now: DateTime<Utc>,
     lookup: impl Fn(&str) -> Option<&'k [u8]>,
+) -> Result<Verified, AuthError> {
+    verify_with(method, uri, headers, body, now, Rules::default(), |k| {
+        lookup(k)
+            .map(std::borrow::Cow::Borrowed)
+            .ok_or_else(|| AuthError::UnknownKeyId(k.to_string()))
+    })
+}
+
+/// [`verify`] with explicit [`Rules`] and a `lookup` that may compute the key (SPKI or PKCS#1
+/// DER) or refuse the keyId with its own error.
+pub fn verify_with<'k>(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: DateTime<Utc>,
+    rules: Rules,
+    lookup: impl FnOnce(&str) -> Result<std::borrow::Cow<'k, [u8]>, AuthError>,
 ) -> Result<Verified, AuthError> {
     let auth = headers
         .get("authorization")
@@ -240,6 +277,9 @@ pub fn verify<'k>(
     }
     let signed = |h: &str| params.headers.iter().any(|x| x == h);
     for required in ["(request-target)", "host"] {
+        if required == "host" && !rules.require_host {
+            continue;
+        }
         if !signed(required) {
             return Err(AuthError::MissingSignedHeader(required));
         }
@@ -284,17 +324,17 @@ pub fn verify<'k>(
             return Err(AuthError::ContentLengthMismatch);
         }
     }
-    let key =
-        lookup(&params.key_id).ok_or_else(|| AuthError::UnknownKeyId(params.key_id.clone()))?;
+    let key = lookup(&params.key_id)?;
     let signing = signing_string(method, uri, headers, &params.headers)?;
     let signature = base64::engine::general_purpose::STANDARD
         .decode(params.signature.trim())
         .map_err(|_| AuthError::BadSignatureEncoding)?;
-    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key)
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.as_ref())
         .verify(&signing, &signature)
         .map_err(|_| AuthError::BadSignature)?;
     Ok(Verified {
         key_id: params.key_id,
+        principal: None,
     })
 }
 

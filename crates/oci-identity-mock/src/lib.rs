@@ -8,6 +8,17 @@
 //! `opc-retry-token` and `if-match`, simulates list lag and injects faults. State persists in
 //! `DIR/state.json`. Unsigned admin endpoints live under `/_mock/` (stats, faults, reset-stats).
 //!
+//! # The platform
+//!
+//! The mock also plays the OCI platform ([`platform`]): an instance metadata service under
+//! `/opc/v2` and the auth service's `POST /v1/x509` on the main listener, resource principal
+//! 1.1 endpoints and a 2.2 token pair in `DIR/rp/`, and with `--oke`
+//! ([`MockOptions::oke`]) the OKE workload-identity endpoint (TLS on `127.0.0.N:12250`). The
+//! session tokens these mint (`--session-ttl-s`) sign API requests as `ST$<jwt>`; their
+//! principals act as a dynamic group allowed to `manage users in tenancy`. The ready line's
+//! `instance_principal`, `resource_principal` and `oke_workload_identity` blocks give the
+//! environment a client exports.
+//!
 //! # Identity domains and authorization
 //!
 //! `--domains N` ([`MockOptions::domains`], default 1) serves N identity domains, each on its own
@@ -34,6 +45,8 @@
 //!   [`middleware::ScimErrors`]), `stats` (per operation and status), `latency`, `rate_limit` (429 above `--rate-limit`), `faults`
 //!   (429/500/503/dropped connections) and `signature` (OCI HTTP signatures against the users'
 //!   keys);
+//! - [`platform`]: the instance, its certificate chain, session tokens (mint, verify, revoke),
+//!   the resource principal files and the OKE endpoint's material;
 //! - the models those layers use: [`state`] ([`MockState`] and the persistent store), [`auth`]
 //!   (signature verification), [`faults`] (fault queue and seeded rate), `ratelimit` (the token bucket), [`stats`] (counters),
 //!   [`keys`], `ids` (random ids and secrets), `conn` (abortable connections), [`logging`]
@@ -76,6 +89,7 @@ mod ids;
 pub mod keys;
 pub mod logging;
 pub mod middleware;
+pub mod platform;
 mod ratelimit;
 pub mod server;
 pub mod state;
@@ -119,6 +133,11 @@ pub struct MockOptions {
     /// Requests per second per tenancy (token bucket, a tenth of a second's burst), over both
     /// APIs; excess requests get 429 `TooManyRequests`. 0 = no limit.
     pub rate_limit: u32,
+    /// Lifetime in seconds of every session token (JWT) the platform mints (instance and
+    /// resource principals, OKE); at least 1.
+    pub session_ttl_s: u64,
+    /// Serve the OKE workload-identity token endpoint (TLS on `127.0.0.N:12250`).
+    pub oke: bool,
 }
 
 impl Default for MockOptions {
@@ -135,6 +154,8 @@ impl Default for MockOptions {
             activation_ms: 0,
             seed: 0,
             rate_limit: 0,
+            session_ttl_s: 3600,
+            oke: false,
         }
     }
 }

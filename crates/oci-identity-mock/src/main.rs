@@ -19,9 +19,35 @@ config file (DIR/config: DEFAULT, USER1, USER2, ...). State persists in DIR/stat
 When ready it prints one JSON line on stdout:
   {\"endpoint\": ..., \"config_file\": ..., \"tenancy_ocid\": ..., \"user_ocids\": [...],
    \"identity_domains\": [{\"idcs_endpoint\": ..., \"domain_ocid\": ..., \"display_name\": ...,
-                          \"users\": [{\"id\": ..., \"ocid\": ..., \"user_name\": ...}]}]}
-The first user (DEFAULT profile) is the tenancy administrator: it manages every user's tokens;
-the others manage only their own.
+                          \"users\": [{\"id\": ..., \"ocid\": ..., \"user_name\": ...}]}],
+   \"instance_principal\": {\"env\": {\"OCI_METADATA_BASE_URL\": ..., \"OCI_SDK_AUTH_CLIENT_REGION_URL\": ...},
+                          \"instance_ocid\": ..., \"tenancy_ocid\": ..., \"region\": ...},
+   \"resource_principal\": {\"env\": {\"OCI_RESOURCE_PRINCIPAL_VERSION\": \"2.2\",
+                          \"OCI_RESOURCE_PRINCIPAL_RPST\": \"DIR/rp/rpst\",
+                          \"OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM\": \"DIR/rp/private.pem\",
+                          \"OCI_RESOURCE_PRINCIPAL_REGION\": ...}, \"resource_ocid\": ...,
+                          \"private_pem_encrypted\": ..., \"private_pem_passphrase\": ...},
+   \"oke_workload_identity\": {\"env\": {\"KUBERNETES_SERVICE_HOST\": \"127.0.0.N\",
+                          \"OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH\": \"DIR/oke/ca.crt\",
+                          \"OCI_RESOURCE_PRINCIPAL_VERSION\": \"2.2\", \"OCI_RESOURCE_PRINCIPAL_REGION\": ...},
+                          \"service_account_token_path\": \"DIR/oke/token\", ...}}   (with --oke only)
+Export a block's \"env\" to use that principal. The first user (DEFAULT profile) is the tenancy
+administrator: it manages every user's tokens; the others manage only their own. Instance,
+resource and OKE principals act as a dynamic group with \"manage users in tenancy\": they manage
+every user's tokens, in the classic and (with OCI signatures) the SCIM API.
+
+The platform (always on, main listener):
+  GET  /opc/v2/instance/region, /opc/v2/instance/id, /opc/v2/identity/cert.pem,
+       /opc/v2/identity/key.pem, /opc/v2/identity/intermediate.pem
+                       instance metadata (header Authorization: Bearer Oracle required)
+  POST /v1/x509        instance-principal federation (keyId <tenancy>/fed-x509-sha256/<fp>
+                       or <tenancy>/fed-x509/<sha1 fp>, host need not be signed): {\"token\": JWT}
+  Requests signed with keyId ST$<JWT> are accepted while the JWT (signed by the mock) is
+  unexpired and not revoked, verified with its jwk claim; otherwise 401 NotAuthenticated.
+  DIR/rp/: a resource principal 2.2 pair (rpst, private.pem, private-encrypted.pem, passphrase),
+  a new token at each start, a new key too on POST /_mock/resource-principal/rotate.
+  With --oke: POST https://127.0.0.N:12250/resourcePrincipalSessionTokens (first free N >= 2),
+  CA in DIR/oke/ca.crt, accepted token DIR/oke/token (DIR/oke/token-forbidden gets 403).
 
 Options:
   --data-dir DIR       data directory (required)
@@ -40,12 +66,15 @@ Options:
   --rate-limit N       requests per second for the tenancy over both APIs (token bucket
                        holding a tenth of a second's worth); excess requests get 429
                        TooManyRequests; 0 = no limit [default: 0]
+  --session-ttl-s N    lifetime of every session token (JWT) the platform mints [default: 3600]
+  --oke                serve the OKE workload-identity token endpoint (TLS, port 12250)
   --log-level LEVEL    error|warn|info|debug|trace (or env OCI_MOCK_LOG) [default: info]
   -h, --help           show this help
 
 Admin endpoints (unsigned): GET /_mock/stats, POST /_mock/faults
 ({\"fault_rate\": F, \"rate_limit\": N, \"next\": [\"503\", \"429\", \"500\", \"drop_connection\", \"drop_response\"]}),
-POST /_mock/reset-stats.
+POST /_mock/reset-stats, POST /_mock/sessions/revoke (every session token minted so far becomes
+invalid), POST /_mock/resource-principal/rotate (fresh pair in DIR/rp/).
 ";
 
 struct Args {
@@ -117,6 +146,18 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             "--activation-ms" => opts.activation_ms = num(&name, value()?)?,
             "--seed" => opts.seed = num(&name, value()?)?,
             "--rate-limit" => opts.rate_limit = num(&name, value()?)?,
+            "--session-ttl-s" => {
+                opts.session_ttl_s = num(&name, value()?)?;
+                if opts.session_ttl_s == 0 {
+                    return Err("--session-ttl-s must be at least 1".into());
+                }
+            }
+            "--oke" => {
+                if inline.is_some() {
+                    return Err("--oke takes no value".into());
+                }
+                opts.oke = true;
+            }
             "--log-level" => {
                 let v = value()?;
                 log_level = mock::logging::parse_level(&v)

@@ -21,6 +21,8 @@ use crate::{apis, MockError, MockOptions};
 pub fn router(state: MockState) -> Router {
     apis::identity::router(&state)
         .merge(apis::domains::router(&state))
+        .merge(apis::imds::router(&state))
+        .merge(apis::auth_service::router(&state))
         .merge(apis::admin::router(&state))
 }
 
@@ -73,6 +75,7 @@ pub async fn start_with(
     extra: impl FnOnce(&MockState) -> Router,
 ) -> Result<MockServer, MockError> {
     let listen = opts.listen;
+    let oke = opts.oke;
     let state = tokio::task::spawn_blocking(move || MockState::open(&opts))
         .await
         .map_err(|e| MockError::State(format!("initialisation task failed: {e}")))??;
@@ -96,6 +99,11 @@ pub async fn start_with(
         let addr = listener.local_addr().map_err(|e| MockError::Bind(any, e))?;
         domain_listeners.push((listener, format!("http://{addr}")));
     }
+    let oke_listener = if oke {
+        Some(apis::oke::bind(&state).await?)
+    } else {
+        None
+    };
     *lock(&state.inner.domain_urls) = domain_listeners.iter().map(|(_, u)| u.clone()).collect();
     for (index, (listener, url)) in domain_listeners.into_iter().enumerate() {
         let ctx = apis::scim::DomainCtx {
@@ -105,6 +113,16 @@ pub async fn start_with(
         let app = apis::scim::router(&state, ctx);
         let (_, task) = serve_on(listener, app, stopped(rx.clone()))?;
         tasks.push(task);
+    }
+    if let Some(listener) = oke_listener {
+        let app = apis::oke::router(&state).into_make_service();
+        let shutdown = stopped(rx.clone());
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+            if let Err(e) = serve.await {
+                tracing::error!("OKE endpoint failed: {e}");
+            }
+        }));
     }
     let (addr, task) = serve_on(main_listener, app, stopped(rx))?;
     tasks.push(task);
@@ -119,6 +137,18 @@ pub async fn start_with(
         shutdown: Some(tx),
         tasks,
     })
+}
+
+/// The `env` object of a ready-line block as (name, value) pairs.
+pub fn env_pairs(block: &serde_json::Value) -> Vec<(String, String)> {
+    block["env"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn domain_infos(state: &MockState) -> Vec<DomainInfo> {
@@ -173,14 +203,93 @@ impl MockServer {
         let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
         let users: Vec<String> = self.user_ocids.iter().map(|u| s(u)).collect();
         let domains = serde_json::to_string(&self.identity_domains).unwrap_or_else(|_| "[]".into());
+        let mut platform = format!(
+            ", \"instance_principal\": {}, \"resource_principal\": {}",
+            self.instance_principal(),
+            self.resource_principal()
+        );
+        if let Some(oke) = self.oke_workload_identity() {
+            platform.push_str(&format!(", \"oke_workload_identity\": {oke}"));
+        }
         format!(
-            "{{\"endpoint\": {}, \"config_file\": {}, \"tenancy_ocid\": {}, \"user_ocids\": [{}], \"identity_domains\": {}}}",
+            "{{\"endpoint\": {}, \"config_file\": {}, \"tenancy_ocid\": {}, \"user_ocids\": [{}], \"identity_domains\": {}{platform}}}",
             s(&self.endpoint),
             s(&self.config_file.to_string_lossy()),
             s(&self.tenancy_ocid),
             users.join(", "),
             domains
         )
+    }
+
+    /// The ready line's `instance_principal`: `{"env": {OCI_METADATA_BASE_URL,
+    /// OCI_SDK_AUTH_CLIENT_REGION_URL}, "instance_ocid", "tenancy_ocid", "region"}`.
+    pub fn instance_principal(&self) -> serde_json::Value {
+        let p = self.state.platform();
+        serde_json::json!({
+            "env": {
+                "OCI_METADATA_BASE_URL": format!("{}{}", self.endpoint, apis::imds::IMDS_BASE_PATH),
+                "OCI_SDK_AUTH_CLIENT_REGION_URL": self.endpoint,
+            },
+            "instance_ocid": p.instance_ocid,
+            "tenancy_ocid": p.tenancy,
+            "region": p.region,
+        })
+    }
+
+    /// The ready line's `resource_principal`: `{"env": {OCI_RESOURCE_PRINCIPAL_VERSION,
+    /// OCI_RESOURCE_PRINCIPAL_RPST, OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM,
+    /// OCI_RESOURCE_PRINCIPAL_REGION}, "resource_ocid", "private_pem_encrypted",
+    /// "private_pem_passphrase"}` (paths only: the encrypted key and its pass phrase are the
+    /// alternative to `private.pem`).
+    pub fn resource_principal(&self) -> serde_json::Value {
+        let p = self.state.platform();
+        let f = p.rp_files();
+        serde_json::json!({
+            "env": {
+                "OCI_RESOURCE_PRINCIPAL_VERSION": "2.2",
+                "OCI_RESOURCE_PRINCIPAL_RPST": f.rpst,
+                "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM": f.private_pem,
+                "OCI_RESOURCE_PRINCIPAL_REGION": p.region,
+            },
+            "resource_ocid": p.resource_ocid,
+            "private_pem_encrypted": f.private_encrypted_pem,
+            "private_pem_passphrase": f.passphrase,
+        })
+    }
+
+    /// The ready line's `oke_workload_identity` (with `--oke` only): `{"env":
+    /// {KUBERNETES_SERVICE_HOST, OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH,
+    /// OCI_RESOURCE_PRINCIPAL_VERSION, OCI_RESOURCE_PRINCIPAL_REGION},
+    /// "service_account_token_path", "forbidden_service_account_token_path"}`.
+    pub fn oke_workload_identity(&self) -> Option<serde_json::Value> {
+        let p = self.state.platform();
+        let oke = p.oke()?;
+        let forbidden = oke.token_file.with_file_name("token-forbidden");
+        Some(serde_json::json!({
+            "env": {
+                "KUBERNETES_SERVICE_HOST": oke.host,
+                "OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH": oke.ca_file,
+                "OCI_RESOURCE_PRINCIPAL_VERSION": "2.2",
+                "OCI_RESOURCE_PRINCIPAL_REGION": p.region,
+            },
+            "service_account_token_path": oke.token_file,
+            "forbidden_service_account_token_path": forbidden,
+        }))
+    }
+
+    /// The environment a client exports to be the mock's instance (`instance_principal.env`).
+    pub fn instance_principal_env(&self) -> Vec<(String, String)> {
+        env_pairs(&self.instance_principal())
+    }
+
+    /// The environment of the resource principal 2.2 pair (`resource_principal.env`).
+    pub fn resource_principal_env(&self) -> Vec<(String, String)> {
+        env_pairs(&self.resource_principal())
+    }
+
+    /// The environment of an OKE pod (`oke_workload_identity.env`), with `--oke` only.
+    pub fn oke_workload_identity_env(&self) -> Option<Vec<(String, String)>> {
+        self.oke_workload_identity().map(|v| env_pairs(&v))
     }
 
     /// The shared state (for in-process tests: queue faults, read stats).

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     /// Each identity domain's URL (`http://127.0.0.1:PORT`), by domain index, once its
     /// listener is bound.
     pub(crate) domain_urls: Mutex<Vec<String>>,
+    /// The platform: instance, auth service, resource principal pair, OKE endpoint.
+    pub(crate) platform: crate::platform::Platform,
 }
 
 /// The shared state behind a mock server (cheap to clone): what every API router and middleware
@@ -55,6 +57,8 @@ impl MockState {
             )));
         }
         let store = Store::open(&opts.data_dir, opts.users, opts.domains)?;
+        let platform =
+            crate::platform::Platform::open(&store.dir, store.tenancy_ocid(), opts.session_ttl_s)?;
         Ok(MockState {
             inner: Arc::new(Shared {
                 store: Mutex::new(store),
@@ -70,6 +74,7 @@ impl MockState {
                     i64::try_from(opts.activation_ms).unwrap_or(i64::MAX / 1_000_000),
                 ),
                 domain_urls: Mutex::new(Vec::new()),
+                platform,
             }),
         })
     }
@@ -84,6 +89,11 @@ impl MockState {
 
     pub fn user_ocids(&self) -> Vec<String> {
         lock(&self.inner.store).user_ocids()
+    }
+
+    /// The platform (instance metadata, session tokens, resource principal files, OKE).
+    pub fn platform(&self) -> &crate::platform::Platform {
+        &self.inner.platform
     }
 
     /// Queues faults for the next API requests (same as `POST /_mock/faults`).

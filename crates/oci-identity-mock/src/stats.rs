@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use super::faults::Fault;
+use crate::platform::SessionError;
 
 /// The four operations of the classic Identity API (their names are the stats keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,7 +53,14 @@ pub(crate) struct Stats {
     auth_failures: u64,
     rate_limited: u64,
     faults: BTreeMap<&'static str, u64>,
+    /// Federation requests by flow (`x509`, `rpst`, `oke`), answered or not.
+    federation: BTreeMap<&'static str, u64>,
+    /// `ST$` session tokens refused, by [`SessionError::name`].
+    session_failures: BTreeMap<&'static str, u64>,
 }
+
+/// The federation flows counted in `federation_requests`.
+pub(crate) const FEDERATION_FLOWS: [&str; 3] = ["x509", "rpst", "oke"];
 
 impl Default for Stats {
     fn default() -> Stats {
@@ -62,6 +70,8 @@ impl Default for Stats {
             auth_failures: 0,
             rate_limited: 0,
             faults: BTreeMap::new(),
+            federation: BTreeMap::new(),
+            session_failures: BTreeMap::new(),
         }
     }
 }
@@ -100,8 +110,20 @@ impl Stats {
         *self.faults.entry(fault.name()).or_default() += 1;
     }
 
+    /// A federation request of `flow` (one of [`FEDERATION_FLOWS`]).
+    pub(crate) fn federation(&mut self, flow: &'static str) {
+        *self.federation.entry(flow).or_default() += 1;
+    }
+
+    /// A refused `ST$` session token (also counted in `auth_failures`).
+    pub(crate) fn session_failure(&mut self, why: SessionError) {
+        *self.session_failures.entry(why.name()).or_default() += 1;
+    }
+
     /// Zeroes the counters; registered operations stay listed.
     pub(crate) fn reset(&mut self) {
+        self.federation.clear();
+        self.session_failures.clear();
         self.ops.clear();
         self.auth_failures = 0;
         self.rate_limited = 0;
@@ -133,8 +155,28 @@ impl Stats {
                 json!(self.faults.get(f.name()).copied().unwrap_or(0)),
             );
         }
+        let federation: serde_json::Map<_, _> = FEDERATION_FLOWS
+            .iter()
+            .map(|f| {
+                (
+                    (*f).to_string(),
+                    json!(self.federation.get(f).copied().unwrap_or(0)),
+                )
+            })
+            .collect();
+        let session_failures: serde_json::Map<_, _> = SessionError::ALL
+            .iter()
+            .map(|e| {
+                (
+                    e.name().to_string(),
+                    json!(self.session_failures.get(e.name()).copied().unwrap_or(0)),
+                )
+            })
+            .collect();
         json!({
             "requests": requests,
+            "federation_requests": federation,
+            "session_token_failures": session_failures,
             "auth_failures": self.auth_failures,
             "rate_limited": self.rate_limited,
             "injected_faults": faults,
@@ -164,6 +206,8 @@ mod tests {
         assert_eq!(j["injected_faults"]["drop_response"], 0);
         assert_eq!(j["auth_failures"], 1);
         assert_eq!(j["live_tokens"], 3);
+        assert_eq!(j["federation_requests"]["x509"], 0);
+        assert_eq!(j["session_token_failures"]["expired"], 0);
         s.reset();
         assert_eq!(s.to_json(0)["auth_failures"], 0);
         assert_eq!(s.to_json(0)["rate_limited"], 0);

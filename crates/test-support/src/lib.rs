@@ -282,6 +282,42 @@ impl MockProcess {
         }
     }
 
+    /// The ready line's `instance_principal.env`: what a client exports to be the mock's
+    /// instance (`OCI_METADATA_BASE_URL`, `OCI_SDK_AUTH_CLIENT_REGION_URL`).
+    pub fn instance_principal_env(&self) -> Vec<(String, String)> {
+        oci_identity_mock::server::env_pairs(&self.ready["instance_principal"])
+    }
+
+    /// The ready line's `resource_principal.env` (version 2.2, RPST and key paths, region).
+    pub fn resource_principal_env(&self) -> Vec<(String, String)> {
+        oci_identity_mock::server::env_pairs(&self.ready["resource_principal"])
+    }
+
+    /// The ready line's `oke_workload_identity.env` (only with `--oke`).
+    pub fn oke_workload_identity_env(&self) -> Option<Vec<(String, String)>> {
+        let block = &self.ready["oke_workload_identity"];
+        block
+            .is_object()
+            .then(|| oci_identity_mock::server::env_pairs(block))
+    }
+
+    /// The OKE service-account token file the mock accepts (only with `--oke`).
+    pub fn oke_service_account_token_path(&self) -> Option<PathBuf> {
+        self.ready["oke_workload_identity"]["service_account_token_path"]
+            .as_str()
+            .map(PathBuf::from)
+    }
+
+    /// `POST /_mock/sessions/revoke`: every session token minted so far becomes invalid.
+    pub fn revoke_sessions(&self) {
+        http_post(&self.endpoint, "/_mock/sessions/revoke");
+    }
+
+    /// `POST /_mock/resource-principal/rotate`: a fresh resource principal pair in `DIR/rp/`.
+    pub fn rotate_resource_principal(&self) {
+        http_post(&self.endpoint, "/_mock/resource-principal/rotate");
+    }
+
     /// The process id (to send it signals).
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -324,6 +360,34 @@ pub fn http_get_json(endpoint: &str, path: &str) -> Value {
         "GET {endpoint}{path}: {head}"
     );
     serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {endpoint}{path}: {e}: {body:?}"))
+}
+
+/// A plain HTTP/1.0 POST of `endpoint` + `path` without a body (unsigned admin endpoints);
+/// panics unless the status is 2xx. Returns the body.
+pub fn http_post(endpoint: &str, path: &str) -> String {
+    let host = endpoint
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not an http:// endpoint: {endpoint}"))
+        .trim_end_matches('/');
+    let mut stream =
+        std::net::TcpStream::connect(host).unwrap_or_else(|e| panic!("connect {host}: {e}"));
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    assert!(
+        head.starts_with("HTTP/1.0 2") || head.starts_with("HTTP/1.1 2"),
+        "POST {endpoint}{path}: {head}"
+    );
+    body.to_string()
 }
 
 #[cfg(test)]

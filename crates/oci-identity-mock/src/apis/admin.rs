@@ -1,5 +1,7 @@
 //! The unsigned admin API of the mock: `GET /_mock/stats`, `GET|POST /_mock/faults`,
-//! `POST /_mock/reset-stats`, and the registry-login check of [`super::registry`] mounted
+//! `POST /_mock/reset-stats`, `POST /_mock/sessions/revoke` (every session token minted so far
+//! becomes invalid: `{"revoked": N}`), `POST /_mock/resource-principal/rotate` (a fresh resource
+//! principal pair in `DIR/rp/`, 204), and the registry-login check of [`super::registry`] mounted
 //! beside them. Not counted, delayed or faulted; OCI error bodies.
 
 use axum::body::{to_bytes, Body};
@@ -20,6 +22,12 @@ pub(crate) fn router(state: &MockState) -> Router {
         .unsigned(Method::GET, "/_mock/faults", faults)
         .unsigned(Method::POST, "/_mock/faults", configure_faults)
         .unsigned(Method::POST, "/_mock/reset-stats", reset_stats)
+        .unsigned(Method::POST, "/_mock/sessions/revoke", revoke_sessions)
+        .unsigned(
+            Method::POST,
+            "/_mock/resource-principal/rotate",
+            rotate_resource_principal,
+        )
         .into_router()
         .merge(super::registry::router(state))
 }
@@ -35,6 +43,22 @@ async fn faults(State(state): State<MockState>) -> Response {
 async fn reset_stats(State(state): State<MockState>) -> Response {
     lock(&state.inner.stats).reset();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// Revokes every session token minted so far: `{"revoked": N}`.
+async fn revoke_sessions(State(state): State<MockState>) -> Response {
+    let n = state.platform().revoke_all();
+    json_response(StatusCode::OK, &json!({ "revoked": n }))
+}
+
+/// Rewrites the resource principal files with a fresh pair (204).
+async fn rotate_resource_principal(State(state): State<MockState>) -> Result<Response, ApiError> {
+    let s = state.clone();
+    tokio::task::spawn_blocking(move || s.platform().rotate_resource_principal())
+        .await
+        .map_err(|e| ApiError::new(500, "InternalServerError", e.to_string()))?
+        .map_err(|e| ApiError::new(500, "InternalServerError", e.to_string()))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn faults_json(state: &MockState) -> Response {

@@ -157,14 +157,27 @@ fn description(m: &Map<String, Value>) -> Result<Option<&str>, ApiError> {
     }
 }
 
-/// The OCID of the user whose key signed the request.
+/// The OCID of the user whose key signed the request, or of the instance or resource
+/// principal whose session token did.
 pub(crate) fn caller_ocid(v: &Verified) -> &str {
+    if let Some(p) = &v.principal {
+        return &p.ocid;
+    }
     auth::split_key_id(&v.key_id).map_or("", |(_, user, _)| user)
 }
 
 /// Authorization like OCI's: a user manages its own tokens, the administrator anyone's;
-/// anything else is answered as if the user did not exist.
+/// anything else is answered as if the user did not exist. Instance, resource and OKE
+/// principals act as members of a dynamic group with `allow dynamic-group terraform to manage
+/// users in tenancy`: anyone's tokens in their tenancy.
 fn authorize(store: &Store, caller: &Verified, user_id: &str) -> Result<(), StoreError> {
+    if let Some(p) = &caller.principal {
+        return if p.tenancy == store.tenancy_ocid() {
+            Ok(())
+        } else {
+            Err(StoreError::NotAuthorized)
+        };
+    }
     if store.may_manage(caller_ocid(caller), user_id) {
         Ok(())
     } else {

@@ -6,12 +6,18 @@
 //! - `domains`: the classic API's identity domains (`/20160918/domains[/{domainId}]`);
 //! - [`admin`]: the unsigned `/_mock/*` endpoints (stats, faults, reset-stats);
 //! - [`registry`]: `GET /_mock/registry/v2/`, an OCIR-like login check with an auth token;
+//! - `imds`: the instance metadata service (`/opc/v2/...`), `auth_service`: the auth
+//!   service's federation endpoints (`/v1/x509`, resource principal 1.1), `oke`: the OKE
+//!   workload-identity token endpoint (its own TLS listener); see [`crate::platform`];
 //! - [`scim`]: the Identity Domains SCIM API (`/admin/v1/AuthTokens`, `/admin/v1/MyAuthTokens`),
 //!   one router per domain, each on its own listener.
 
 pub mod admin;
+pub(crate) mod auth_service;
 pub(crate) mod domains;
 pub mod identity;
+pub(crate) mod imds;
+pub(crate) mod oke;
 pub mod registry;
 pub mod scim;
 
@@ -60,6 +66,40 @@ impl Api {
         T: 'static,
     {
         self.add(method, path, Some(name), handler)
+    }
+
+    /// Serves `method` on `path` as the platform operation `name`: counted in the stats and
+    /// delayed by `--latency-ms`, but outside the rate limit, fault injection and signature
+    /// layers (the handler authenticates the request itself, as the instance metadata service,
+    /// the auth service and the OKE endpoint do; queued faults stay for the API requests a
+    /// test aims them at).
+    pub fn platform<H, T>(
+        mut self,
+        method: Method,
+        path: &str,
+        name: &'static str,
+        handler: H,
+    ) -> Api
+    where
+        H: Handler<T, MockState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone())
+            .unwrap_or_else(|e| panic!("cannot route {method} {path}: {e}"));
+        lock(&self.state.inner.stats).register(name);
+        let state = &self.state;
+        let routes = on(filter, handler)
+            .route_layer(from_fn_with_state(state.clone(), latency::delay))
+            .route_layer(from_fn_with_state(
+                stats::OpState {
+                    state: state.clone(),
+                    op: name,
+                },
+                stats::count,
+            ))
+            .route_layer(from_fn(reject_empty_captures));
+        self.router = self.router.route(path, routes);
+        self
     }
 
     /// Serves `method` on exactly `path` with `handler` outside the per-operation layers

@@ -12,7 +12,9 @@
 //! first user, DEFAULT profile) manages anyone's in every domain. A non-administrator asking
 //! for another user's token gets 404 as if it did not exist, creating one for another user
 //! gets 403, lists show it only its own tokens, and secondary domains (whose users have no
-//! API keys) answer it 403.
+//! API keys) answer it 403. Instance, resource and OKE principals (`ST$` session tokens of
+//! the tenancy, [`crate::platform`]) act like the administrator (a dynamic group with `manage
+//! users in tenancy`); `MyAuthTokens` answers them 403 (they are not users of a domain).
 
 pub(crate) mod attrs;
 pub(crate) mod filter;
@@ -231,8 +233,14 @@ struct Caller {
 fn caller(store: &Store, domain: usize, v: &Verified) -> Caller {
     let ocid = caller_ocid(v).to_string();
     let find = |d: usize| store.domain_users(d).into_iter().find(|u| u.ocid == ocid);
+    // Instance, resource and OKE principals: a dynamic group allowed to manage users in the
+    // tenancy, like the administrator.
+    let principal = v
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.tenancy == store.tenancy_ocid());
     Caller {
-        admin: ocid == store.admin_ocid(),
+        admin: principal || ocid == store.admin_ocid(),
         user: find(domain),
         ocid,
     }
