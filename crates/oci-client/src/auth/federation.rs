@@ -100,7 +100,8 @@ pub fn federation_url(auth_override: Option<&str>, region: &str) -> Result<Url, 
     let base = match auth_override.map(str::trim).filter(|v| !v.is_empty()) {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => {
-            let domain = crate::endpoints::realm_domain(crate::endpoints::realm_of(region))
+            let region = crate::endpoints::canonical_region(region);
+            let domain = crate::endpoints::realm_domain(crate::endpoints::realm_of(&region))
                 .unwrap_or("oraclecloud.com");
             format!("https://auth.{region}.{domain}")
         }
@@ -313,7 +314,7 @@ pub(crate) mod tests {
             "https://auth.us-ashburn-1.oraclecloud.com/v1/x509"
         );
         assert_eq!(
-            federation_url(Some("  "), "us-ashburn-1").unwrap().as_str(),
+            federation_url(Some("  "), "iad").unwrap().as_str(),
             "https://auth.us-ashburn-1.oraclecloud.com/v1/x509"
         );
     }

@@ -265,14 +265,13 @@ impl Fetch for InstancePrincipalFetcher {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::auth::federation::tests::{leaf_pem, TENANCY};
     use crate::auth::jwt::tests::jwt;
     use crate::auth::{CredentialSource, RefreshingSource};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A tiny HTTP/1.1 server: instance metadata (requiring `Bearer Oracle`) and `/v1/x509`.
     pub(crate) struct Stub {
@@ -283,72 +282,32 @@ mod tests {
 
     pub(crate) async fn stub(region: &'static str) -> Stub {
         let (cert, key) = leaf_pem(TENANCY);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let federations = Arc::new(AtomicUsize::new(0));
         let last = Arc::new(StdMutex::new(String::new()));
         let (count, last_req) = (federations.clone(), last.clone());
-        tokio::spawn(async move {
-            loop {
-                let (mut sock, _) = listener.accept().await.unwrap();
-                let (cert, key) = (cert.clone(), key.clone());
-                let (count, last_req) = (count.clone(), last_req.clone());
-                tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    // Read the head, then the body by content-length.
-                    loop {
-                        let n = sock.read(&mut chunk).await.unwrap();
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        let text = String::from_utf8_lossy(&buf).to_string();
-                        if let Some(end) = text.find("\r\n\r\n") {
-                            let len = text[..end]
-                                .lines()
-                                .find_map(|l| {
-                                    l.to_ascii_lowercase()
-                                        .strip_prefix("content-length: ")
-                                        .map(|v| v.trim().parse::<usize>().unwrap())
-                                })
-                                .unwrap_or(0);
-                            if buf.len() >= end + 4 + len {
-                                break;
-                            }
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    let path = text.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let authorized = text
-                        .to_ascii_lowercase()
-                        .contains("authorization: bearer oracle");
-                    let (status, body) = match path.as_str() {
-                        "/v1/x509" => {
-                            let n = count.fetch_add(1, Ordering::SeqCst);
-                            *last_req.lock().unwrap() = text.clone();
-                            let now = chrono::Utc::now().timestamp();
-                            let token = jwt(
-                                serde_json::json!({"exp": now + 3600, "iat": now, "tenant": TENANCY, "jti": n}),
-                            );
-                            ("200 OK", serde_json::json!({"token": token}).to_string())
-                        }
-                        _ if !authorized => ("401 Unauthorized", String::new()),
-                        "/opc/v2/instance/region" => ("200 OK", region.to_owned()),
-                        "/opc/v2/identity/cert.pem" | "/opc/v2/identity/intermediate.pem" => {
-                            ("200 OK", cert)
-                        }
-                        "/opc/v2/identity/key.pem" => ("200 OK", key),
-                        _ => ("404 Not Found", String::new()),
-                    };
-                    let reply = format!(
-                        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = sock.write_all(reply.as_bytes()).await;
-                });
+        let base = crate::auth::tests::serve(Arc::new(move |text: &str| {
+            let path = text.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let authorized = text
+                .to_ascii_lowercase()
+                .contains("authorization: bearer oracle");
+            match path.as_str() {
+                "/v1/x509" => {
+                    let n = count.fetch_add(1, Ordering::SeqCst);
+                    *last_req.lock().unwrap() = text.to_owned();
+                    let now = chrono::Utc::now().timestamp();
+                    let token = jwt(serde_json::json!({"exp": now + 3600, "iat": now, "tenant": TENANCY, "jti": n}));
+                    ("200 OK", serde_json::json!({ "token": token }).to_string())
+                }
+                _ if !authorized => ("401 Unauthorized", String::new()),
+                "/opc/v2/instance/region" => ("200 OK", region.to_owned()),
+                "/opc/v2/identity/cert.pem" | "/opc/v2/identity/intermediate.pem" => {
+                    ("200 OK", cert.clone())
+                }
+                "/opc/v2/identity/key.pem" => ("200 OK", key.clone()),
+                _ => ("404 Not Found", String::new()),
             }
-        });
+        }))
+        .await;
         Stub {
             base,
             federations,

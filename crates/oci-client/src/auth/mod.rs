@@ -284,6 +284,59 @@ pub(crate) mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::sync::OnceLock;
 
+    /// A tiny HTTP/1.1 server on 127.0.0.1: `handler` gets the whole request text (head and
+    /// body) and returns the status line (e.g. `"200 OK"`) and body. Returns the origin.
+    pub(crate) async fn serve(
+        handler: Arc<dyn Fn(&str) -> (&'static str, String) + Send + Sync>,
+    ) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let handler = handler.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    loop {
+                        let Ok(n) = sock.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let len = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length: ")
+                                        .and_then(|v| v.trim().parse::<usize>().ok())
+                                })
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                break;
+                            }
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    let (status, body) = handler(&text);
+                    let reply = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = sock.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        base
+    }
+
     pub(crate) fn test_key() -> Arc<RsaPrivateKey> {
         static KEY: OnceLock<Arc<RsaPrivateKey>> = OnceLock::new();
         KEY.get_or_init(|| Arc::new(RsaPrivateKey::generate_rsa2048().unwrap()))
@@ -291,7 +344,7 @@ pub(crate) mod tests {
     }
 
     #[derive(Debug)]
-    struct Counting {
+    pub(crate) struct Counting {
         calls: AtomicUsize,
         lifetime: i64,
         delay_ms: u64,
@@ -313,7 +366,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn source(lifetime: i64, delay_ms: u64) -> Arc<RefreshingSource> {
+    pub(crate) fn source(lifetime: i64, delay_ms: u64) -> Arc<RefreshingSource> {
         Arc::new(RefreshingSource::new(
             "InstancePrincipal",
             "hint",
