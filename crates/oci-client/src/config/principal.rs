@@ -230,7 +230,7 @@ impl ResolvedConfig {
 /// [`super::resolve`] then [`ResolvedConfig::complete`].
 pub async fn resolve_complete(
     settings: &Settings,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<ResolvedConfig, ConfigError> {
     let mut cfg = super::resolve(settings, env)?;
     cfg.complete().await?;
