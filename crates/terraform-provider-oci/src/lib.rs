@@ -110,14 +110,14 @@ impl Default for OciProvider {
 
 const COMPAT_NOTE: &str = "Accepted for compatibility with the `oracle/oci` provider; it has no effect on the resources of this provider (a warning says so when it is set).";
 
-const AUTH_DESCRIPTION: &str = "Authentication mode, case-insensitive. Also `TF_VAR_auth`/`OCI_AUTH`.\n\
-- `ApiKey` (default): the user's API signing key (`user_ocid`, `fingerprint`, `private_key`/`private_key_path`, `tenancy_ocid`, or the config profile).\n\
-- `SecurityToken`: the session of `oci session authenticate`; needs `config_file_profile`.\n\
-- `InstancePrincipal`: the instance's certificate from the instance metadata service (`OCI_METADATA_BASE_URL`, default `http://169.254.169.254/opc/v2`) federated into a session token at `https://auth.<region>.<realm domain>/v1/x509` (`OCI_SDK_AUTH_CLIENT_REGION_URL` overrides it). The tenancy comes from the certificate; `region` defaults to the instance's region; user credentials are ignored.\n\
-- `InstancePrincipalWithCerts`: the same with `ip_cert.pem`, `ip_key.pem`, optional `leaf_passphrase` and `intermediate.pem` from the directory `TF_VAR_test_certificates_location` (else the working directory); needs `region`.\n\
-- `ResourcePrincipal`: `OCI_RESOURCE_PRINCIPAL_VERSION=2.2` with `OCI_RESOURCE_PRINCIPAL_RPST` and `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` (inline or absolute paths, re-read on refresh), optional `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`. Versions 1.1 and 3.0 are not supported yet.\n\
-- `OKEWorkloadIdentity`: the pod's service-account token (`workload_identity_token_path`, else the standard path) exchanged at `https://$KUBERNETES_SERVICE_HOST:12250` with the CA at `OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`.\n\
-- `WorkloadIdentityFederation`: accepted by name and refused as not supported yet.\n\
+const AUTH_DESCRIPTION: &str = "Authentication mode, case-insensitive. Also `TF_VAR_auth`/`OCI_AUTH`. \
+`ApiKey` (default): the user's API signing key (`user_ocid`, `fingerprint`, `private_key`/`private_key_path`, `tenancy_ocid`, or the config profile). \
+`SecurityToken`: the session of `oci session authenticate`; needs `config_file_profile`. \
+`InstancePrincipal`: the instance certificate from the instance metadata service (`OCI_METADATA_BASE_URL`, default `http://169.254.169.254/opc/v2`) is federated into a session token at `https://auth.<region>.<realm domain>/v1/x509` (`OCI_SDK_AUTH_CLIENT_REGION_URL` overrides it); the tenancy comes from the certificate, `region` defaults to the instance's region, user credentials are ignored. \
+`InstancePrincipalWithCerts`: the same with `ip_cert.pem`, `ip_key.pem`, optional `leaf_passphrase` and `intermediate.pem` read from the directory `TF_VAR_test_certificates_location` (else the working directory); needs `region`. \
+`ResourcePrincipal`: `OCI_RESOURCE_PRINCIPAL_VERSION=2.2` with `OCI_RESOURCE_PRINCIPAL_RPST` and `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` (inline or absolute paths, re-read on refresh) and optional `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`; versions 1.1 and 3.0 are not supported yet. \
+`OKEWorkloadIdentity`: the pod's service-account token (`workload_identity_token_path`, else the standard path) is exchanged at `https://$KUBERNETES_SERVICE_HOST:12250` with the CA at `OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`. \
+`WorkloadIdentityFederation` is recognised and refused as not supported yet. \
 Session tokens are refreshed ahead of expiry (5 minutes, or half the lifetime for shorter tokens) and once after a 401.";
 
 const WORKLOAD_IDENTITY_TOKEN_PATH_NOTE: &str = "Path to the Kubernetes service-account token used by `auth = \"OKEWorkloadIdentity\"` (default `/var/run/secrets/kubernetes.io/serviceaccount/token`). Also `TF_VAR_workload_identity_token_path`/`OCI_WORKLOAD_IDENTITY_TOKEN_PATH`. In the official provider it serves `WorkloadIdentityFederation`, which this provider does not support yet.";
