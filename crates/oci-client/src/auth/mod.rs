@@ -286,9 +286,9 @@ pub(crate) mod tests {
 
     /// A tiny HTTP/1.1 server on 127.0.0.1: `handler` gets the whole request text (head and
     /// body) and returns the status line (e.g. `"200 OK"`) and body. Returns the origin.
-    pub(crate) async fn serve(
-        handler: Arc<dyn Fn(&str) -> (&'static str, String) + Send + Sync>,
-    ) -> String {
+    pub(crate) type Handler = Arc<dyn Fn(&str) -> (&'static str, String) + Send + Sync>;
+
+    pub(crate) async fn serve(handler: Handler) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
