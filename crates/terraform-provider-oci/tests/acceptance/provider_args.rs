@@ -173,7 +173,7 @@ async fn principal_auth_modes_without_their_platform_fail_on_the_auth_attribute(
         (
             "InstancePrincipal",
             "",
-            "instance metadata request to http://127.0.0.1:1/opc/v2/instance/region failed",
+            "instance metadata request to http://127.0.0.1:1/opc/v2/",
         ),
         (
             "resourceprincipal",
