@@ -209,9 +209,113 @@ mod tests {
         );
     }
 
-    /// A TLS stub on 127.0.0.1:<any port> would need the fixed port 12250; the exchange is
-    /// exercised against the mock's endpoint by the acceptance tests. Here: the request
-    /// shape, through a plain listener the fetcher cannot reach over TLS, is not tested.
+    /// A TLS stub of the proxymux endpoint on the first free `127.0.0.N:12250`, with a
+    /// certificate for that IP issued by a CA of its own. Returns the host and the CA PEM.
+    async fn proxymux(handler: crate::auth::tests::Handler) -> Option<(String, String)> {
+        let mut bound = None;
+        for n in 2..=254u8 {
+            let host = format!("127.0.0.{n}");
+            if let Ok(listener) =
+                tokio::net::TcpListener::bind((host.as_str(), PROXYMUX_PORT)).await
+            {
+                bound = Some((host, listener));
+                break;
+            }
+        }
+        let (host, listener) = bound?;
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "proxymux test CA");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec![host.clone()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, handler) = (acceptor.clone(), handler.clone());
+                tokio::spawn(async move {
+                    if let Ok(tls) = acceptor.accept(tcp).await {
+                        crate::auth::tests::answer(tls, handler).await;
+                    }
+                });
+            }
+        });
+        Some((host, ca.pem()))
+    }
+
+    #[tokio::test]
+    async fn the_exchange_over_tls_with_the_cluster_ca() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = seen.clone();
+        let Some((host, ca_pem)) = proxymux(Arc::new(move |text: &str| {
+            log.lock().unwrap().push(text.to_owned());
+            if !text.contains("Bearer good-sa-token") {
+                return ("403 Forbidden", r#"{"code":"NotAuthorizedOrNotFound","message":"no"}"#.to_owned());
+            }
+            let now = chrono::Utc::now().timestamp();
+            let t = jwt(serde_json::json!({"exp": now + 3600, "iat": now, "res_tenant": "ocid1.tenancy.oc1..oke"}));
+            ("200 OK", String::from_utf8(answer(&format!("ST${t}"))).unwrap())
+        }))
+        .await
+        else {
+            eprintln!("no free 127.0.0.N:12250: skipping the OKE TLS exchange test");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.crt");
+        std::fs::write(&ca, ca_pem).unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "good-sa-token\n").unwrap();
+        let fetcher = OkeFetcher::new(&host, ca, token.clone(), "test").unwrap();
+        let cred = fetcher.fetch().await.unwrap();
+        assert_eq!(cred.tenancy.as_deref(), Some("ocid1.tenancy.oc1..oke"));
+        assert!(cred.signer.key_id().starts_with("ST$ey"));
+        let request = seen.lock().unwrap()[0].clone();
+        assert!(
+            request.starts_with("POST /resourcePrincipalSessionTokens HTTP/1.1"),
+            "{request}"
+        );
+        let lower = request.to_ascii_lowercase();
+        assert!(
+            lower.contains("content-type: application/json") && lower.contains("opc-request-id: ")
+        );
+        let body: serde_json::Value =
+            serde_json::from_str(&request[request.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+        let pod_key = body["podKey"].as_str().unwrap();
+        assert!(!pod_key.contains("BEGIN") && !pod_key.contains('\n') && pod_key.len() > 300);
+
+        std::fs::write(&token, "bad-sa-token").unwrap();
+        let err = fetcher.fetch().await.unwrap_err();
+        assert!(
+            err.message.contains("HTTP 403")
+                && err.message.contains("ensure the cluster is an enhanced cluster and the service account is bound to a policy"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("bad-sa-token"));
+    }
+
     #[tokio::test]
     async fn an_unreadable_token_names_the_argument() {
         let dir = tempfile::tempdir().unwrap();
