@@ -39,6 +39,8 @@ pub struct OciError {
     pub attempts: u32,
     /// The whole error body, for SCIM services (Identity Domains).
     pub scim: Option<Box<ScimError>>,
+    /// For a 401 under a principal auth mode (after one refresh): what to check.
+    pub auth_hint: Option<&'static str>,
 }
 
 /// A SCIM error body (RFC 7644 §3.12) with Oracle's extension, as Identity Domains send it.
@@ -189,6 +191,7 @@ impl OciError {
             opc_request_id: None,
             attempts: 1,
             scim: None,
+            auth_hint: None,
         }
     }
 
@@ -244,6 +247,9 @@ impl OciError {
 
     /// A suggestion for the common failures, if there is one.
     pub fn hint(&self) -> Option<&'static str> {
+        if let Some(hint) = self.auth_hint {
+            return Some(hint);
+        }
         if let Some(hint) = self.scim_hint() {
             return Some(hint);
         }

@@ -106,7 +106,7 @@ impl IdentityClient {
         let fail =
             |e: String| OciError::new(ErrorKind::Config(e), "NewIdentityClient", endpoint.clone());
         let url = parse_endpoint(&endpoint).map_err(fail)?;
-        let http = HttpClient::new(cfg.signer.clone(), cfg.retry, options).map_err(fail)?;
+        let http = HttpClient::new(cfg.credentials.clone(), cfg.retry, options).map_err(fail)?;
         Ok(Self {
             http: Arc::new(http),
             endpoint: url,

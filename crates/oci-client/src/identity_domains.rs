@@ -452,7 +452,7 @@ impl IdentityDomainsClient {
     }
 
     pub fn with_options(cfg: &ResolvedConfig, options: &ClientOptions) -> Result<Self, OciError> {
-        let http = HttpClient::new(cfg.signer.clone(), cfg.retry, options)
+        let http = HttpClient::new(cfg.credentials.clone(), cfg.retry, options)
             .map_err(|e| OciError::new(ErrorKind::Config(e), "NewIdentityDomainsClient", ""))?;
         Ok(Self {
             http: Arc::new(http),
@@ -1051,7 +1051,10 @@ mod tests {
     fn client(retry: RetryPolicy) -> IdentityDomainsClient {
         let key = RsaPrivateKey::from_pem(&fixture("rsa2048_pkcs8.pem"), None).unwrap();
         let http = HttpClient::new(
-            Signer::new("t/u/f", Arc::new(key)),
+            Arc::new(crate::auth::StaticSource::new(
+                "ApiKey",
+                Signer::new("t/u/f", Arc::new(key)),
+            )),
             retry,
             &ClientOptions::default(),
         )

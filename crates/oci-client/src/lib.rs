@@ -53,6 +53,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 pub mod config;
 pub mod endpoints;
 pub mod error;

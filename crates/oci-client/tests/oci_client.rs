@@ -232,10 +232,13 @@ async fn wrong_key_is_not_authenticated_and_not_retried() {
     let h = Harness::start().await;
     let pem = std::fs::read_to_string(test_support::fixture("keys/rsa2048_other.pem")).unwrap();
     let mut cfg = h.cfg.clone();
-    cfg.signer = Signer::new(
-        cfg.key_id.clone(),
-        Arc::new(RsaPrivateKey::from_pem(&pem, None).unwrap()),
-    );
+    cfg.credentials = Arc::new(oci_client::auth::StaticSource::new(
+        "ApiKey",
+        Signer::new(
+            cfg.key_id.clone(),
+            Arc::new(RsaPrivateKey::from_pem(&pem, None).unwrap()),
+        ),
+    ));
     let err = IdentityClient::new(&cfg)
         .unwrap()
         .list_auth_tokens(h.user())

@@ -24,7 +24,7 @@ mod model;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use oci_client::config::{resolve, Settings};
+use oci_client::config::{resolve_complete, Settings};
 use oci_client::http::ClientOptions;
 use oci_client::identity::IdentityClient;
 use oci_client::identity_domains::IdentityDomainsClient;
@@ -111,6 +111,18 @@ impl Default for OciProvider {
 
 const COMPAT_NOTE: &str = "Accepted for compatibility with the `oracle/oci` provider; it has no effect on the resources of this provider (a warning says so when it is set).";
 
+const AUTH_DESCRIPTION: &str = "Authentication mode, case-insensitive. Also `TF_VAR_auth`/`OCI_AUTH`. \
+`ApiKey` (default): the user's API signing key (`user_ocid`, `fingerprint`, `private_key`/`private_key_path`, `tenancy_ocid`, or the config profile). \
+`SecurityToken`: the session of `oci session authenticate`; needs `config_file_profile`. \
+`InstancePrincipal`: the instance certificate from the instance metadata service (`OCI_METADATA_BASE_URL`, default `http://169.254.169.254/opc/v2`) is federated into a session token at `https://auth.<region>.<realm domain>/v1/x509` (`OCI_SDK_AUTH_CLIENT_REGION_URL` overrides it); the tenancy comes from the certificate, `region` defaults to the instance's region, user credentials are ignored. \
+`InstancePrincipalWithCerts`: the same with `ip_cert.pem`, `ip_key.pem`, optional `leaf_passphrase` and `intermediate.pem` read from the directory `TF_VAR_test_certificates_location` (else the working directory); needs `region`. \
+`ResourcePrincipal`: `OCI_RESOURCE_PRINCIPAL_VERSION=2.2` with `OCI_RESOURCE_PRINCIPAL_RPST` and `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` (inline or absolute paths, re-read on refresh) and optional `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`; versions 1.1 and 3.0 are not supported yet. \
+`OKEWorkloadIdentity`: the pod's service-account token (`workload_identity_token_path`, else the standard path) is exchanged at `https://$KUBERNETES_SERVICE_HOST:12250` with the CA at `OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`. \
+`WorkloadIdentityFederation` is recognised and refused as not supported yet. \
+Session tokens are refreshed ahead of expiry (5 minutes, or half the lifetime for shorter tokens) and once after a 401.";
+
+const WORKLOAD_IDENTITY_TOKEN_PATH_NOTE: &str = "Path to the Kubernetes service-account token used by `auth = \"OKEWorkloadIdentity\"` (default `/var/run/secrets/kubernetes.io/serviceaccount/token`). Also `TF_VAR_workload_identity_token_path`/`OCI_WORKLOAD_IDENTITY_TOKEN_PATH`. In the official provider it serves `WorkloadIdentityFederation`, which this provider does not support yet.";
+
 const WIF_NOTE: &str = "Accepted for compatibility with the `oracle/oci` provider, where it configures `auth = \"WorkloadIdentityFederation\"`; this provider does not support that mode yet, so it has no effect (a warning says so when it is set).";
 
 /// The largest `retry_duration_seconds` accepted, and the budget a negative value (the
@@ -119,7 +131,7 @@ pub const MAX_RETRY_DURATION_SECONDS: i64 = oci_client::config::MAX_RETRY_DURATI
 
 /// Arguments of the official provider block that have no meaning here: accepted, and a
 /// warning names them when they are set. `(name, why)`.
-const NO_EFFECT_ARGUMENTS: [(&str, &str); 15] = [
+const NO_EFFECT_ARGUMENTS: [(&str, &str); 14] = [
     (
         "retries_config_file",
         "this provider's retries are set by retry_duration_seconds and disable_auto_retries",
@@ -136,10 +148,6 @@ const NO_EFFECT_ARGUMENTS: [(&str, &str); 15] = [
     (
         "test_time_maintenance_reboot_due",
         "it is used only by the official provider's compute acceptance tests",
-    ),
-    (
-        "workload_identity_token_path",
-        "auth WorkloadIdentityFederation is not supported yet",
     ),
     (
         "token_exchange_domain_url",
@@ -184,7 +192,7 @@ fn provider_schema() -> Schema {
     Schema::new(
         Block::new()
             .description("Manages OCI Identity auth tokens. Arguments, environment variables and `~/.oci/config` profiles work as in the official `oracle/oci` provider; every argument of its provider block is accepted.")
-            .attribute(s("auth", "Authentication mode: `ApiKey` (default) or `SecurityToken`, case-insensitive. The official provider's other modes (`InstancePrincipal`, `InstancePrincipalWithCerts`, `ResourcePrincipal`, `OKEWorkloadIdentity`, `WorkloadIdentityFederation`) are recognised and rejected as not supported yet. Also `TF_VAR_auth`/`OCI_AUTH`."))
+            .attribute(s("auth", AUTH_DESCRIPTION))
             .attribute(s("tenancy_ocid", "OCID of the tenancy. Also `TF_VAR_tenancy_ocid`/`OCI_TENANCY_OCID`, or `tenancy` in the config profile."))
             .attribute(s("user_ocid", "OCID of the user calling the API. Also `TF_VAR_user_ocid`/`OCI_USER_OCID`, or `user` in the config profile."))
             .attribute(s("fingerprint", "Fingerprint of the API signing key. Also `TF_VAR_fingerprint`/`OCI_FINGERPRINT`, or `fingerprint` in the config profile."))
@@ -201,7 +209,7 @@ fn provider_schema() -> Schema {
             .attribute(Attribute::bool("realm_specific_service_endpoint_template_enabled").optional().description(COMPAT_NOTE))
             .attribute(Attribute::bool("dual_stack_endpoint_enabled").optional().description(COMPAT_NOTE))
             .attribute(s("test_time_maintenance_reboot_due", COMPAT_NOTE))
-            .attribute(s("workload_identity_token_path", WIF_NOTE))
+            .attribute(s("workload_identity_token_path", WORKLOAD_IDENTITY_TOKEN_PATH_NOTE))
             .attribute(s("token_exchange_domain_url", WIF_NOTE))
             .attribute(s("token_exchange_auth", WIF_NOTE))
             .attribute(s("token_exchange_client_id", WIF_NOTE))
@@ -281,6 +289,7 @@ pub fn settings_from_config(config: &Value) -> Result<Settings, Diagnostics> {
         identity_endpoint: opt_string(config, "identity_endpoint"),
         retry_duration_seconds,
         disable_auto_retries: config.get("disable_auto_retries").as_bool(),
+        workload_identity_token_path: opt_string(config, "workload_identity_token_path"),
         origin: Some("the provider block"),
     })
 }
@@ -320,7 +329,7 @@ impl Provider for OciProvider {
             Ok(settings) => settings,
             Err(problems) => return problems,
         };
-        let resolved = match resolve(&settings, &|k| std::env::var(k).ok()) {
+        let resolved = match resolve_complete(&settings, &|k| std::env::var(k).ok()).await {
             Ok(r) => r,
             Err(e) => {
                 config_error(&mut diags, e.argument, e.message);
@@ -584,6 +593,73 @@ mod tests {
             }
             assert!(d.detail.starts_with(name), "{}", d.detail);
         }
+    }
+
+    /// The principal modes resolve from the provider block with the environment injected
+    /// (no process environment is touched).
+    #[tokio::test]
+    async fn principal_auth_modes_resolve_through_the_provider_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claims = serde_json::json!({"exp": now + 3600, "iat": now, "res_tenant": "ocid1.tenancy.oc1..rp"});
+        use base64::Engine as _;
+        let b64 = |v: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let token = format!(
+            "{}.{}.sig",
+            b64(r#"{"alg":"RS256"}"#.into()),
+            b64(claims.to_string())
+        );
+        std::fs::write(dir.path().join("rpst"), &token).unwrap();
+        let key = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../oci-client/tests/fixtures/keys/rsa2048_pkcs8.pem"
+        ))
+        .unwrap();
+        std::fs::write(dir.path().join("private.pem"), key).unwrap();
+        let vars: std::collections::HashMap<&str, String> = [
+            ("OCI_RESOURCE_PRINCIPAL_VERSION", "2.2".to_owned()),
+            (
+                "OCI_RESOURCE_PRINCIPAL_RPST",
+                dir.path().join("rpst").display().to_string(),
+            ),
+            (
+                "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM",
+                dir.path().join("private.pem").display().to_string(),
+            ),
+            ("OCI_RESOURCE_PRINCIPAL_REGION", "us-phoenix-1".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let env = move |k: &str| vars.get(k).cloned();
+        let block = Value::object([
+            ("auth", Value::from("RESOURCEPRINCIPAL")),
+            ("region", Value::from("iad")),
+        ]);
+        let settings = settings_from_config(&block).unwrap();
+        let cfg = resolve_complete(&settings, &env).await.unwrap();
+        assert_eq!(cfg.auth, oci_client::AuthMode::ResourcePrincipal);
+        assert_eq!(cfg.region, "us-ashburn-1");
+        assert_eq!(cfg.tenancy_ocid, "ocid1.tenancy.oc1..rp");
+        assert!(!format!("{cfg:?}").contains(&token));
+
+        let block = Value::object([
+            ("auth", Value::from("InstancePrincipal")),
+            ("workload_identity_token_path", Value::from("/tmp/sa-token")),
+        ]);
+        let settings = settings_from_config(&block).unwrap();
+        assert_eq!(
+            settings.workload_identity_token_path.as_deref(),
+            Some("/tmp/sa-token")
+        );
+        let cfg = oci_client::resolve(&settings, &|_| None).unwrap();
+        assert_eq!(cfg.auth, oci_client::AuthMode::InstancePrincipal);
+
+        let mut diags = Diagnostics::new();
+        warn_no_effect_arguments(&block, &mut diags);
+        assert!(
+            diags.is_empty(),
+            "workload_identity_token_path has an effect now"
+        );
     }
 
     #[test]

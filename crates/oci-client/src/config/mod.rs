@@ -27,6 +27,9 @@
 
 mod ini;
 pub mod precedence;
+mod principal;
+
+pub use principal::{resolve_complete, TEST_CERTIFICATES_LOCATION_VARS};
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -41,6 +44,7 @@ pub use settings::Settings;
 #[doc(hidden)]
 pub type ProviderSettings = Settings;
 
+use crate::auth::{SharedSource, StaticSource};
 use crate::endpoints::{EndpointError, EndpointSettings, ServiceEndpoint};
 use crate::http::RetryPolicy;
 use crate::keys::{load_private_key, KeyFault, KeyInput, RsaPrivateKey};
@@ -54,10 +58,23 @@ pub enum AuthMode {
     ApiKey,
     /// keyId `ST$<session token>`, signed with the session key (`oci session authenticate`).
     SecurityToken,
+    /// The instance certificate from the instance metadata service, federated into a session
+    /// token ([`crate::auth::instance_principal`]).
+    InstancePrincipal,
+    /// Like `InstancePrincipal`, with the certificate and key read from the files in
+    /// `test_certificates_location` instead of the metadata service.
+    InstancePrincipalWithCerts,
+    /// The resource principal session token the platform provides
+    /// ([`crate::auth::resource_principal`]; version 2.2).
+    ResourcePrincipal,
+    /// The pod's service-account token exchanged at the OKE proxymux endpoint
+    /// ([`crate::auth::oke`]).
+    OkeWorkloadIdentity,
 }
 
-const SUPPORTED_AUTH: [&str; 2] = ["ApiKey", "SecurityToken"];
-const UNSUPPORTED_AUTH: [&str; 5] = [
+const ALL_AUTH: [&str; 7] = [
+    "ApiKey",
+    "SecurityToken",
     "InstancePrincipal",
     "InstancePrincipalWithCerts",
     "ResourcePrincipal",
@@ -65,42 +82,51 @@ const UNSUPPORTED_AUTH: [&str; 5] = [
     "WorkloadIdentityFederation",
 ];
 
+/// Why `WorkloadIdentityFederation` is refused when selected.
+pub const WIF_UNSUPPORTED: &str = "auth mode WorkloadIdentityFederation is not supported yet: the token exchange with an identity domain \
+     (token_exchange_domain_url, token_exchange_client_id/secret, workload_identity_token_path, /oauth2/v1/token) is not implemented in this provider; \
+     use InstancePrincipal, ResourcePrincipal, OKEWorkloadIdentity, ApiKey or SecurityToken";
+
 impl AuthMode {
     pub fn as_str(self) -> &'static str {
         match self {
             AuthMode::ApiKey => "ApiKey",
             AuthMode::SecurityToken => "SecurityToken",
+            AuthMode::InstancePrincipal => "InstancePrincipal",
+            AuthMode::InstancePrincipalWithCerts => "InstancePrincipalWithCerts",
+            AuthMode::ResourcePrincipal => "ResourcePrincipal",
+            AuthMode::OkeWorkloadIdentity => "OKEWorkloadIdentity",
         }
+    }
+
+    /// Whether the credentials come from the platform (no user, no API key).
+    pub fn is_principal(self) -> bool {
+        !matches!(self, AuthMode::ApiKey | AuthMode::SecurityToken)
     }
 
     /// Parses an `auth` value, case-insensitively.
     pub fn parse(value: &str) -> Result<Self, ConfigError> {
         let value = value.trim();
-        if value.eq_ignore_ascii_case("ApiKey") {
-            return Ok(AuthMode::ApiKey);
+        for mode in [
+            AuthMode::ApiKey,
+            AuthMode::SecurityToken,
+            AuthMode::InstancePrincipal,
+            AuthMode::InstancePrincipalWithCerts,
+            AuthMode::ResourcePrincipal,
+            AuthMode::OkeWorkloadIdentity,
+        ] {
+            if value.eq_ignore_ascii_case(mode.as_str()) {
+                return Ok(mode);
+            }
         }
-        if value.eq_ignore_ascii_case("SecurityToken") {
-            return Ok(AuthMode::SecurityToken);
+        if value.eq_ignore_ascii_case("WorkloadIdentityFederation") {
+            return Err(ConfigError::new(Some("auth"), WIF_UNSUPPORTED));
         }
-        if let Some(known) = UNSUPPORTED_AUTH
-            .iter()
-            .find(|m| m.eq_ignore_ascii_case(value))
-        {
-            return Err(ConfigError::new(
-                Some("auth"),
-                format!("auth mode {known} is not supported yet; use ApiKey or SecurityToken"),
-            ));
-        }
-        let all: Vec<&str> = SUPPORTED_AUTH
-            .iter()
-            .chain(UNSUPPORTED_AUTH.iter())
-            .copied()
-            .collect();
         Err(ConfigError::new(
             Some("auth"),
             format!(
                 "invalid auth value {value:?}: expected one of {} (case-insensitive)",
-                all.join(", ")
+                ALL_AUTH.join(", ")
             ),
         ))
     }
@@ -140,8 +166,11 @@ pub struct ResolvedConfig {
     /// The region identifier; empty when no region was given (an endpoint override can make
     /// it unnecessary).
     pub region: String,
+    /// The keyId of the static modes (ApiKey, SecurityToken); empty for the principal modes,
+    /// whose keyId changes with every session token.
     pub key_id: String,
-    pub signer: Signer,
+    /// Where the signer of each request comes from.
+    pub credentials: SharedSource,
     pub retry: RetryPolicy,
     /// The inputs of every service's endpoint.
     pub endpoints: EndpointSettings,
@@ -173,6 +202,7 @@ impl fmt::Debug for ResolvedConfig {
             .field("user_ocid", &self.user_ocid)
             .field("region", &self.region)
             .field("key_id", &redact_key_id(&self.key_id))
+            .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("endpoints", &self.endpoints)
             .field("config_file", &self.config_file)
@@ -198,6 +228,9 @@ pub fn resolve(
         Some(found) => AuthMode::parse(&found.value)?,
         None => AuthMode::ApiKey,
     };
+    if auth.is_principal() {
+        return principal::resolve_principal(auth, settings, &lookup);
+    }
     let named_profile = lookup
         .get(&settings.config_file_profile, "config_file_profile")
         .map(|f| f.value);
@@ -293,6 +326,7 @@ pub fn resolve(
             }
             format!("ST${token}")
         }
+        _ => unreachable!("principal modes are resolved by principal::resolve_principal"),
     };
 
     let retry = retry_policy_from(settings, &lookup)?;
@@ -303,7 +337,7 @@ pub fn resolve(
         user_ocid: user_ocid.map(|u| u.value),
         region,
         key_id,
-        signer,
+        credentials: Arc::new(StaticSource::new(auth.as_str(), signer)),
         retry,
         endpoints,
         config_file: file.exists.then(|| file.path.clone()).flatten(),
@@ -536,7 +570,12 @@ mod tests {
             cfg.key_id,
             format!("{TENANCY}/{USER}/{FIXTURE_FINGERPRINT}")
         );
-        assert_eq!(cfg.signer.key_id(), cfg.key_id);
+        let signer = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(cfg.credentials.signer())
+            .unwrap();
+        assert_eq!(signer.key_id(), cfg.key_id);
         assert_eq!(
             IdentityClient::endpoint(&cfg).unwrap(),
             "https://identity.us-ashburn-1.oci.oraclecloud.com"
@@ -755,11 +794,22 @@ mod tests {
             auth: Some("instanceprincipal".into()),
             ..Default::default()
         };
+        assert_eq!(
+            setup.resolve(&settings).unwrap().auth,
+            AuthMode::InstancePrincipal
+        );
+        let settings = Settings {
+            auth: Some("workloadidentityfederation".into()),
+            ..Default::default()
+        };
         let err = setup.resolve(&settings).unwrap_err();
         assert_eq!(err.argument, Some("auth"));
-        assert_eq!(
-            err.message,
-            "auth mode InstancePrincipal is not supported yet; use ApiKey or SecurityToken"
+        assert!(
+            err.message
+                .starts_with("auth mode WorkloadIdentityFederation is not supported yet")
+                && err.message.contains("token_exchange_domain_url"),
+            "{}",
+            err.message
         );
         let settings = Settings {
             auth: Some("Magic".into()),

@@ -22,6 +22,10 @@ pub struct Settings {
     /// [`super::MAX_RETRY_DURATION_SECONDS`]; more than that is rejected).
     pub retry_duration_seconds: Option<i64>,
     pub disable_auto_retries: Option<bool>,
+    /// The service-account token file of `OKEWorkloadIdentity` (default: the standard
+    /// Kubernetes path). Also `TF_VAR_workload_identity_token_path` /
+    /// `OCI_WORKLOAD_IDENTITY_TOKEN_PATH`.
+    pub workload_identity_token_path: Option<String>,
     /// How messages name the place these settings come from, e.g. `"the configuration block"`.
     /// Default: `"the explicit settings"`.
     pub origin: Option<&'static str>,
@@ -53,6 +57,10 @@ impl fmt::Debug for Settings {
             .field("identity_endpoint", &self.identity_endpoint)
             .field("retry_duration_seconds", &self.retry_duration_seconds)
             .field("disable_auto_retries", &self.disable_auto_retries)
+            .field(
+                "workload_identity_token_path",
+                &self.workload_identity_token_path,
+            )
             .field("origin", &self.origin)
             .finish()
     }

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, DATE};
 use reqwest::{Method, Url};
 
+use crate::auth::SharedSource;
 use crate::error::{ErrorKind, OciError, ScimError};
 use crate::signer::{http_date, Signer};
 use limiter::AdaptiveLimiter;
@@ -167,13 +168,13 @@ impl ApiResponse {
 #[derive(Debug)]
 pub(crate) struct HttpClient {
     http: reqwest::Client,
-    signer: Signer,
+    credentials: SharedSource,
     retry: RetryPolicy,
 }
 
 impl HttpClient {
     pub fn new(
-        signer: Signer,
+        credentials: SharedSource,
         retry: RetryPolicy,
         options: &ClientOptions,
     ) -> Result<Self, String> {
@@ -185,7 +186,7 @@ impl HttpClient {
             .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
         Ok(Self {
             http,
-            signer,
+            credentials,
             retry,
         })
     }
@@ -199,10 +200,14 @@ impl HttpClient {
         let started = Instant::now();
         let mut attempt: u32 = 1;
         let mut throttled_ms: u64 = 0;
+        let mut refreshed_after_401 = false;
         loop {
             throttled_ms += limiter.acquire().await.as_millis() as u64;
+            let signer = self.signer_for(&request, &target, &opc_request_id).await?;
             let attempt_started = Instant::now();
-            let result = self.attempt(&request, url, &target, &opc_request_id).await;
+            let result = self
+                .attempt(&request, url, &target, &opc_request_id, &signer)
+                .await;
             let attempt_ms = attempt_started.elapsed().as_millis() as u64;
             let (mut err, retry_after) = match result {
                 Ok(response) => {
@@ -223,6 +228,30 @@ impl HttpClient {
             };
             err.attempts = attempt;
             let status = err.status().unwrap_or(0);
+            if status == 401 {
+                // A session token may have been revoked or expired early: refresh it once and
+                // send the request once more (an attempt like any other).
+                if !refreshed_after_401 {
+                    refreshed_after_401 = true;
+                    match self.credentials.refresh_after_unauthorized(&signer).await {
+                        Ok(true) => {
+                            tracing::debug!(
+                                operation = request.operation,
+                                attempt,
+                                opc_request_id = %opc_request_id,
+                                "401 with a session token; refreshed it, sending again"
+                            );
+                            attempt += 1;
+                            continue;
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::debug!(error = %e, "refreshing the session token after a 401 failed");
+                        }
+                    }
+                }
+                err.auth_hint = self.credentials.unauthorized_hint();
+            }
             if status == 429 {
                 limiter.on_throttled(retry_after);
             }
@@ -272,12 +301,28 @@ impl HttpClient {
         }
     }
 
+    /// The signer of the next attempt; a credential failure ends the call.
+    async fn signer_for(
+        &self,
+        request: &ApiRequest,
+        target: &str,
+        opc_request_id: &str,
+    ) -> Result<Signer, OciError> {
+        self.credentials.signer().await.map_err(|e| {
+            let mut err =
+                OciError::new(ErrorKind::Config(e.to_string()), request.operation, target);
+            err.opc_request_id = Some(opc_request_id.to_owned());
+            err
+        })
+    }
+
     async fn attempt(
         &self,
         request: &ApiRequest,
         url: &Url,
         target: &str,
         opc_request_id: &str,
+        signer: &Signer,
     ) -> Result<ApiResponse, (OciError, Option<Duration>)> {
         let fail = |kind: ErrorKind| {
             let mut err = OciError::new(kind, request.operation, target);
@@ -300,7 +345,7 @@ impl HttpClient {
             headers.insert(name.clone(), value.clone());
         }
         let body = request.body.clone().unwrap_or_default();
-        self.signer
+        signer
             .sign(&request.method, url, http_request.headers_mut(), &body)
             .map_err(|e| fail(ErrorKind::Config(e.to_string())))?;
         if request.body.is_some() {
@@ -393,7 +438,7 @@ fn transport_kind(err: &reqwest::Error) -> ErrorKind {
     }
 }
 
-fn error_chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -568,6 +613,105 @@ mod tests {
             "http://127.0.0.1:9/admin/v1/AuthTokens?filter=user.value+eq+%22u+1%22&count=5"
         );
         assert!(parse_endpoint("mailto:x@example.com").is_err());
+    }
+
+    fn list_request(base: &str) -> ApiRequest {
+        ApiRequest {
+            operation: "ListAuthTokens",
+            method: Method::GET,
+            url: Url::parse(&format!("{base}/20160918/users/u/authTokens")).unwrap(),
+            body: None,
+            headers: Vec::new(),
+            decode_error: decode_oci_error,
+        }
+    }
+
+    /// A service that refuses the first session token (`token-0`) with 401.
+    async fn refusing_first_token(
+        refuse_all: bool,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let requests = std::sync::Arc::new(AtomicUsize::new(0));
+        let seen = requests.clone();
+        let base = crate::auth::tests::serve(std::sync::Arc::new(move |text: &str| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            if refuse_all || text.contains("keyId=\"ST$token-0\"") {
+                (
+                    "401 Unauthorized",
+                    r#"{"code":"NotAuthenticated","message":"The required information to complete authentication was not provided or was incorrect."}"#.to_owned(),
+                )
+            } else {
+                ("200 OK", "[]".to_owned())
+            }
+        }))
+        .await;
+        (base, requests)
+    }
+
+    #[tokio::test]
+    async fn a_401_refreshes_the_session_once_and_retries_once() {
+        use std::sync::atomic::Ordering;
+        let (base, requests) = refusing_first_token(false).await;
+        let source = crate::auth::tests::source(3600, 0);
+        let http = HttpClient::new(
+            source.clone(),
+            RetryPolicy::default(),
+            &ClientOptions::default(),
+        )
+        .unwrap();
+        let response = http.send(list_request(&base)).await.unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(requests.load(Ordering::SeqCst), 2);
+        assert_eq!(source.fetch_count(), 2);
+        // The new token is kept.
+        http.send(list_request(&base)).await.unwrap();
+        assert_eq!(source.fetch_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_second_401_is_returned_with_the_mode_hint() {
+        use std::sync::atomic::Ordering;
+        let (base, requests) = refusing_first_token(true).await;
+        let source = crate::auth::tests::source(3600, 0);
+        let http = HttpClient::new(
+            source.clone(),
+            RetryPolicy::default(),
+            &ClientOptions::default(),
+        )
+        .unwrap();
+        let err = http.send(list_request(&base)).await.unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        assert_eq!(err.attempts, 2);
+        assert_eq!(requests.load(Ordering::SeqCst), 2);
+        assert_eq!(source.fetch_count(), 2);
+        assert_eq!(err.hint(), Some("hint"));
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("token-"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn concurrent_401s_share_one_refresh_through_the_http_layer() {
+        let (base, _) = refusing_first_token(false).await;
+        let source = crate::auth::tests::source(3600, 20);
+        let http = std::sync::Arc::new(
+            HttpClient::new(
+                source.clone(),
+                RetryPolicy::default(),
+                &ClientOptions::default(),
+            )
+            .unwrap(),
+        );
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let http = http.clone();
+                let base = base.clone();
+                tokio::spawn(async move { http.send(list_request(&base)).await.map(|r| r.status) })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), 200);
+        }
+        assert_eq!(source.fetch_count(), 2);
     }
 
     #[test]

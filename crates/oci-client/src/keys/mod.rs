@@ -130,6 +130,20 @@ impl RsaPrivateKey {
             .map_err(|e| rejected(e, was_encrypted))
     }
 
+    /// A fresh RSA 2048 key generated in memory (session keys of the principal auth modes).
+    pub fn generate_rsa2048() -> Result<Self, KeyError> {
+        KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .map(|pair| Self { pair })
+            .map_err(|_| KeyError::Invalid("cannot generate an RSA 2048 session key"))
+    }
+
+    /// The public half as the body of a `PUBLIC KEY` PEM block (base64 of the DER
+    /// `SubjectPublicKeyInfo`, no armor, no newlines), as the OCI federation calls send it.
+    pub fn public_key_pem_body(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(self.public_key_der())
+    }
+
     /// Loads a PKCS#1 `RSAPrivateKey` DER key.
     fn from_pkcs1_der(der: &[u8], was_encrypted: bool) -> Result<Self, KeyError> {
         KeyPair::from_der(der)

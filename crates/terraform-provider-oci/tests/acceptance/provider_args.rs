@@ -1,6 +1,7 @@
 //! The provider block as the official `oracle/oci` provider has it, with real Terraform:
 //! every official argument validates and plans (those without effect warn by name), the
-//! official `auth` modes not supported yet fail with a pathed diagnostic,
+//! the official `auth` modes fail with a pathed diagnostic naming what is missing when their
+//! platform is absent (and `WorkloadIdentityFederation` as not supported yet),
 //! `retry_duration_seconds` (block and environment), the WARN log line for unreachable
 //! endpoints, `filter.regex = false` in data source state, and the `LimitExceeded` diagnostic
 //! that lists the user's tokens.
@@ -23,13 +24,12 @@ terraform {
 "#;
 
 /// The arguments of the official provider that have no effect here (each warns when set).
-const NO_EFFECT: [&str; 15] = [
+const NO_EFFECT: [&str; 14] = [
     "retries_config_file",
     "ignore_defined_tags",
     "realm_specific_service_endpoint_template_enabled",
     "dual_stack_endpoint_enabled",
     "test_time_maintenance_reboot_due",
-    "workload_identity_token_path",
     "token_exchange_domain_url",
     "token_exchange_auth",
     "token_exchange_client_id",
@@ -158,27 +158,53 @@ async fn every_official_provider_argument_validates_and_plans_with_warnings() {
     missing_terraform,
     ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
 )]
-async fn official_auth_modes_not_supported_yet_fail_on_the_auth_attribute() {
-    let env = env_or_skip!(Env::with_users(1));
-    for (given, canonical) in [
-        ("InstancePrincipal", "InstancePrincipal"),
-        ("resourceprincipal", "ResourcePrincipal"),
-        ("OKEWORKLOADIDENTITY", "OKEWorkloadIdentity"),
-        ("InstancePrincipalWithCerts", "InstancePrincipalWithCerts"),
-        ("workloadIdentityFederation", "WorkloadIdentityFederation"),
+async fn principal_auth_modes_without_their_platform_fail_on_the_auth_attribute() {
+    let mut env = env_or_skip!(Env::with_users(1));
+    // Nothing listens on port 1: the metadata service is "absent" at once.
+    env.extra_env.push((
+        "OCI_METADATA_BASE_URL".into(),
+        "http://127.0.0.1:1/opc/v2".into(),
+    ));
+    env.extra_env.push((
+        "TF_VAR_test_certificates_location".into(),
+        "/nonexistent-certs".into(),
+    ));
+    for (given, extra, expected) in [
+        (
+            "InstancePrincipal",
+            "",
+            "instance metadata request to http://127.0.0.1:1/opc/v2/",
+        ),
+        (
+            "resourceprincipal",
+            "",
+            "auth ResourcePrincipal: OCI_RESOURCE_PRINCIPAL_VERSION is not set",
+        ),
+        (
+            "OKEWORKLOADIDENTITY",
+            "",
+            "auth OKEWorkloadIdentity: KUBERNETES_SERVICE_HOST is not set",
+        ),
+        (
+            "InstancePrincipalWithCerts",
+            "  region = \"us-ashburn-1\"",
+            "cannot read /nonexistent-certs/ip_cert.pem",
+        ),
+        (
+            "workloadIdentityFederation",
+            "",
+            "auth mode WorkloadIdentityFederation is not supported yet",
+        ),
     ] {
         write_main(
             &env,
-            &format!("  auth = \"{given}\""),
+            &format!("  auth = \"{given}\"\n{extra}"),
             &tokens_data_source(&env),
         );
         env.tf(&["validate", "-no-color"]).await.ok();
         let plan = env.plan().await;
         let all = flat(&plan.failed_with("Invalid OCI provider configuration").all());
-        assert!(
-            all.contains(&format!("auth mode {canonical} is not supported yet")),
-            "{given}: {all}"
-        );
+        assert!(all.contains(expected), "{given}: {all}");
         assert!(
             all.contains(&format!("auth = \"{given}\"")),
             "the line is shown: {all}"
