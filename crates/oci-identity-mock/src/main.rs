@@ -37,7 +37,8 @@ resource and OKE principals act as a dynamic group with \"manage users in tenanc
 every user's tokens, in the classic and (with OCI signatures) the SCIM API.
 
 The platform (always on, main listener):
-  GET  /opc/v2/instance/region, /opc/v2/instance/id, /opc/v2/identity/cert.pem,
+  GET  /opc/v2/instance/region, /opc/v2/instance/id, /opc/v2/instance/regionInfo,
+       /opc/v2/identity/cert.pem,
        /opc/v2/identity/key.pem, /opc/v2/identity/intermediate.pem
                        instance metadata (header Authorization: Bearer Oracle required)
   POST /v1/x509        instance-principal federation (keyId <tenancy>/fed-x509-sha256/<fp>

@@ -313,6 +313,7 @@ async fn imds_requires_bearer_oracle_and_serves_the_instance() {
     for path in [
         "/instance/region",
         "/instance/id",
+        "/instance/regionInfo",
         "/identity/cert.pem",
         "/identity/key.pem",
         "/identity/intermediate.pem",
@@ -327,6 +328,14 @@ async fn imds_requires_bearer_oracle_and_serves_the_instance() {
     assert_eq!(
         imds_get(&http, &mock, "/instance/id", true).await.text,
         ip["instance_ocid"].as_str().unwrap()
+    );
+    let info = imds_get(&http, &mock, "/instance/regionInfo", true)
+        .await
+        .json();
+    assert_eq!(
+        info,
+        json!({"realmKey": "oc1", "realmDomainComponent": "oraclecloud.com",
+               "regionKey": "IAD", "regionIdentifier": "us-ashburn-1"})
     );
     let inst = instance(&http, &mock).await;
     assert!(inst.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
@@ -352,7 +361,7 @@ async fn imds_requires_bearer_oracle_and_serves_the_instance() {
     assert_eq!(ip["env"]["OCI_SDK_AUTH_CLIENT_REGION_URL"], mock.endpoint);
     assert_eq!(
         mock.state().stats_json()["requests"]["InstanceMetadata"]["total"],
-        10
+        12
     );
 }
 
