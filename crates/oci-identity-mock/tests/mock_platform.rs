@@ -657,6 +657,20 @@ async fn session_tokens_sign_classic_and_scim_requests_as_a_dynamic_group() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["totalResults"], 1, "{}", r.text);
+    // A principal is not a user of the domain: MyAuthTokens is refused.
+    let r = send(
+        &http,
+        Signed {
+            method: "GET",
+            url: format!("{domain}/admin/v1/MyAuthTokens"),
+            body: None,
+            key_id: key_id.clone(),
+            key: &session,
+            headers: GET_HEADERS,
+        },
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
 
     // Signed with another key than the token's jwk: 401, counted as bad_signature.
     let r = list_tokens(&http, &mock.endpoint, user, &key_id, &new_key()).await;
