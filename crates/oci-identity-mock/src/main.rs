@@ -37,11 +37,14 @@ resource and OKE principals act as a dynamic group with \"manage users in tenanc
 every user's tokens, in the classic and (with OCI signatures) the SCIM API.
 
 The platform (always on, main listener):
-  GET  /opc/v2/instance/region, /opc/v2/instance/id, /opc/v2/identity/cert.pem,
+  GET  /opc/v2/instance/region, /opc/v2/instance/id, /opc/v2/instance/regionInfo,
+       /opc/v2/identity/cert.pem,
        /opc/v2/identity/key.pem, /opc/v2/identity/intermediate.pem
                        instance metadata (header Authorization: Bearer Oracle required)
   POST /v1/x509        instance-principal federation (keyId <tenancy>/fed-x509-sha256/<fp>
                        or <tenancy>/fed-x509/<sha1 fp>, host need not be signed): {\"token\": JWT}
+  GET  /20180711/resourcePrincipalToken/{id}, POST /v1/resourcePrincipalSessionToken
+                       resource principal 1.1 (signed with an instance principal's ST$ token)
   Requests signed with keyId ST$<JWT> are accepted while the JWT (signed by the mock) is
   unexpired and not revoked, verified with its jwk claim; otherwise 401 NotAuthenticated.
   DIR/rp/: a resource principal 2.2 pair (rpst, private.pem, private-encrypted.pem, passphrase),

@@ -47,6 +47,17 @@ use crate::{ids, MockError};
 /// The region the instance (and the resource principals) are in.
 pub const DEFAULT_REGION: &str = "us-ashburn-1";
 
+/// The short region key of a few regions (`us-ashburn-1` → `IAD`), for IMDS `regionInfo`.
+pub fn region_key(region: &str) -> &'static str {
+    match region {
+        "us-phoenix-1" => "PHX",
+        "eu-frankfurt-1" => "FRA",
+        "uk-london-1" => "LHR",
+        "ap-tokyo-1" => "NRT",
+        _ => "IAD",
+    }
+}
+
 /// Why an `ST$` session token was refused (the stats' `session_token_failures` keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionError {

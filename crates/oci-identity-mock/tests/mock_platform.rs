@@ -313,6 +313,7 @@ async fn imds_requires_bearer_oracle_and_serves_the_instance() {
     for path in [
         "/instance/region",
         "/instance/id",
+        "/instance/regionInfo",
         "/identity/cert.pem",
         "/identity/key.pem",
         "/identity/intermediate.pem",
@@ -327,6 +328,14 @@ async fn imds_requires_bearer_oracle_and_serves_the_instance() {
     assert_eq!(
         imds_get(&http, &mock, "/instance/id", true).await.text,
         ip["instance_ocid"].as_str().unwrap()
+    );
+    let info = imds_get(&http, &mock, "/instance/regionInfo", true)
+        .await
+        .json();
+    assert_eq!(
+        info,
+        json!({"realmKey": "oc1", "realmDomainComponent": "oraclecloud.com",
+               "regionKey": "IAD", "regionIdentifier": "us-ashburn-1"})
     );
     let inst = instance(&http, &mock).await;
     assert!(inst.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
@@ -352,7 +361,7 @@ async fn imds_requires_bearer_oracle_and_serves_the_instance() {
     assert_eq!(ip["env"]["OCI_SDK_AUTH_CLIENT_REGION_URL"], mock.endpoint);
     assert_eq!(
         mock.state().stats_json()["requests"]["InstanceMetadata"]["total"],
-        10
+        12
     );
 }
 
@@ -648,6 +657,20 @@ async fn session_tokens_sign_classic_and_scim_requests_as_a_dynamic_group() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["totalResults"], 1, "{}", r.text);
+    // A principal is not a user of the domain: MyAuthTokens is refused.
+    let r = send(
+        &http,
+        Signed {
+            method: "GET",
+            url: format!("{domain}/admin/v1/MyAuthTokens"),
+            body: None,
+            key_id: key_id.clone(),
+            key: &session,
+            headers: GET_HEADERS,
+        },
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
 
     // Signed with another key than the token's jwk: 401, counted as bad_signature.
     let r = list_tokens(&http, &mock.endpoint, user, &key_id, &new_key()).await;

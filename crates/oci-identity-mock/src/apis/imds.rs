@@ -1,5 +1,6 @@
 //! The instance metadata service (IMDS v2) of the instance the mock plays, on the main
-//! listener: `GET /opc/v2/instance/region`, `/opc/v2/instance/id`,
+//! listener: `GET /opc/v2/instance/region`, `/opc/v2/instance/id`, `/opc/v2/instance/regionInfo`
+//! (JSON: `realmKey`, `realmDomainComponent`, `regionKey`, `regionIdentifier`),
 //! `/opc/v2/identity/cert.pem`, `/opc/v2/identity/key.pem`, `/opc/v2/identity/intermediate.pem`
 //! (plain text), each requiring `Authorization: Bearer Oracle` (401 otherwise, as the real
 //! service). Counted as the operation `InstanceMetadata`.
@@ -21,6 +22,7 @@ pub(crate) fn router(state: &MockState) -> Router {
     for (path, what) in [
         ("/instance/region", What::Region),
         ("/instance/id", What::InstanceId),
+        ("/instance/regionInfo", What::RegionInfo),
         ("/identity/cert.pem", What::Cert),
         ("/identity/key.pem", What::Key),
         ("/identity/intermediate.pem", What::Intermediate),
@@ -41,6 +43,7 @@ pub(crate) fn router(state: &MockState) -> Router {
 enum What {
     Region,
     InstanceId,
+    RegionInfo,
     Cert,
     Key,
     Intermediate,
@@ -66,6 +69,15 @@ fn serve(state: &MockState, headers: &HeaderMap, what: What) -> Result<Response,
     let body = match what {
         What::Region => p.region.clone(),
         What::InstanceId => p.instance_ocid.clone(),
+        What::RegionInfo => {
+            let body = serde_json::json!({
+                "realmKey": "oc1",
+                "realmDomainComponent": "oraclecloud.com",
+                "regionKey": crate::platform::region_key(&p.region),
+                "regionIdentifier": p.region,
+            });
+            return Ok(super::json_response(StatusCode::OK, &body));
+        }
         What::Cert => chain()?.leaf_cert_pem.clone(),
         What::Key => chain()?.leaf_key_pem.clone(),
         What::Intermediate => chain()?.intermediate_pem.clone(),
