@@ -730,7 +730,10 @@ output "user" {{ value = data.oci_identity_domains_auth_token.t.user[0].value }}
         .resource("data.oci_identity_domains.default")
         .await
         .expect("in state");
-    assert_eq!(ds["filter"][0]["regex"], false, "regex defaults to false: {ds}");
+    assert_eq!(
+        ds["filter"][0]["regex"], false,
+        "regex defaults to false: {ds}"
+    );
     env.assert_empty_plan().await;
 }
 

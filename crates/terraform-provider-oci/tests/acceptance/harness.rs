@@ -134,6 +134,11 @@ impl Env {
     }
 
     pub async fn tf(&self, args: &[&str]) -> Tf {
+        self.tf_with(&[], args).await
+    }
+
+    /// [`Self::tf`] with more environment variables for this command only.
+    pub async fn tf_with(&self, vars: &[(String, String)], args: &[&str]) -> Tf {
         let mut cmd = tokio::process::Command::from(test_support::terraform_command(
             &self.terraform,
             &self.dir.path().join("cli.tfrc"),
@@ -147,7 +152,7 @@ impl Env {
             )
             .env_remove("OCI_CLI_CONFIG_FILE")
             .kill_on_drop(true);
-        for (k, v) in &self.extra_env {
+        for (k, v) in self.extra_env.iter().chain(vars) {
             cmd.env(k, v);
         }
         let Output {

@@ -1,6 +1,7 @@
 //! Acceptance tests: real Terraform (1.15) with `dev_overrides` against `oci-identity-mock`.
 //! Each test has its own mock, work directory and state.
 
+mod auth_modes;
 mod domains_inventory;
 mod domains_resource;
 mod ephemeral;
