@@ -15,7 +15,9 @@ use crate::auth::instance_principal::{
     INSTANCE_PRINCIPAL_HINT, METADATA_URL_ENV,
 };
 use crate::auth::oke::{self, OkeFetcher, OKE_HINT};
-use crate::auth::resource_principal::{self, ResourcePrincipal22, RESOURCE_PRINCIPAL_HINT};
+use crate::auth::resource_principal::{
+    self, ResourcePrincipal11, ResourcePrincipal22, RESOURCE_PRINCIPAL_HINT,
+};
 use crate::auth::{federation, Fetch, RefreshingSource};
 use crate::endpoints::EndpointSettings;
 use crate::http::ClientOptions;
@@ -134,16 +136,52 @@ pub(super) fn resolve_principal(
             let version = lookup.env(resource_principal::VERSION_ENV);
             let fetcher = match version.as_deref().map(str::trim) {
                 Some("2.2") => ResourcePrincipal22::from_env(&|k| lookup.env(k)).map_err(auth_error)?,
-                Some(v @ ("1.1" | "3.0")) => {
+                Some("1.1") => {
+                    let base = lookup
+                        .env(METADATA_URL_ENV)
+                        .unwrap_or_else(|| DEFAULT_METADATA_BASE_URL.to_owned());
+                    let instance = InstancePrincipalFetcher::new(
+                        "InstancePrincipal",
+                        CertificateSource::Metadata { base: base.clone() },
+                        base.clone(),
+                        lookup.env(federation::AUTH_URL_ENV),
+                        None,
+                        &user_agent,
+                    )
+                    .map_err(|m| ConfigError::new(Some("auth"), m))?;
+                    let instance = Arc::new(RefreshingSource::new(
+                        "InstancePrincipal",
+                        INSTANCE_PRINCIPAL_HINT,
+                        Box::new(instance),
+                    ));
+                    let fetcher = ResourcePrincipal11::from_env(
+                        &|k| lookup.env(k),
+                        instance,
+                        base,
+                        rp_region(),
+                        &user_agent,
+                    )
+                    .map_err(auth_error)?;
+                    return finish(
+                        auth,
+                        settings,
+                        lookup,
+                        endpoints,
+                        Box::new(fetcher),
+                        RESOURCE_PRINCIPAL_HINT,
+                        rp_region(),
+                    );
+                }
+                Some("3.0") => {
                     return Err(ConfigError::new(
                         Some("auth"),
-                        format!("auth ResourcePrincipal: {} {v} is not supported yet; version 2.2 is (OCI_RESOURCE_PRINCIPAL_RPST and OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM)", resource_principal::VERSION_ENV),
+                        format!("auth ResourcePrincipal: {} 3.0 is not supported yet; versions 2.2 (OCI_RESOURCE_PRINCIPAL_RPST and OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM) and 1.1 (OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT) are", resource_principal::VERSION_ENV),
                     ))
                 }
                 Some(other) => {
                     return Err(ConfigError::new(
                         Some("auth"),
-                        format!("auth ResourcePrincipal: {} is {other:?}; expected 2.2 (1.1 and 3.0 are not supported yet)", resource_principal::VERSION_ENV),
+                        format!("auth ResourcePrincipal: {} is {other:?}; expected 2.2 or 1.1 (3.0 is not supported yet)", resource_principal::VERSION_ENV),
                     ))
                 }
                 None => {
@@ -182,6 +220,19 @@ pub(super) fn resolve_principal(
         }
         AuthMode::ApiKey | AuthMode::SecurityToken => unreachable!("not a principal mode"),
     };
+    finish(auth, settings, lookup, endpoints, fetcher, hint, region)
+}
+
+fn finish(
+    auth: AuthMode,
+    settings: &Settings,
+    lookup: &Lookup<'_>,
+    endpoints: EndpointSettings,
+    fetcher: Box<dyn Fetch>,
+    hint: &'static str,
+    region: Option<String>,
+) -> Result<ResolvedConfig, ConfigError> {
+    let mode = auth.as_str();
     let region = region
         .map(|r| endpoints.canonical_region(&r))
         .unwrap_or_default();
@@ -324,7 +375,7 @@ mod tests {
 
         for (version, expected) in [
             ("3.0", "3.0 is not supported yet"),
-            ("1.1", "1.1 is not supported yet"),
+            ("1.1", "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT is not set"),
             ("9", "\"9\""),
         ] {
             let mut env = base.clone();
@@ -332,6 +383,48 @@ mod tests {
             let err = resolve(&auth("ResourcePrincipal"), &env_of(env)).unwrap_err();
             assert!(err.message.contains(expected), "{version}: {}", err.message);
         }
+    }
+
+    #[tokio::test]
+    async fn resource_principal_11_through_config() {
+        let stub = crate::auth::instance_principal::tests::stub("iad").await;
+        let env = env_of(vec![
+            ("OCI_RESOURCE_PRINCIPAL_VERSION", "1.1".into()),
+            ("OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT", stub.base.clone()),
+            ("OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT", stub.base.clone()),
+            ("OCI_METADATA_BASE_URL", format!("{}/opc/v2", stub.base)),
+            ("OCI_SDK_AUTH_CLIENT_REGION_URL", stub.base.clone()),
+        ]);
+        let cfg = resolve_complete(&auth("ResourcePrincipal"), &env)
+            .await
+            .unwrap();
+        assert_eq!(cfg.tenancy_ocid, "ocid1.tenancy.oc1..resource");
+        assert_eq!(cfg.region, "us-ashburn-1");
+        let log = stub.log.lock().unwrap().clone();
+        let rpt = log
+            .iter()
+            .find(|r| {
+                r.starts_with(&format!(
+                    "GET /20180711/resourcePrincipalToken/{} ",
+                    crate::auth::federation::tests::INSTANCE
+                ))
+            })
+            .expect("the RPT request, with the instance id from metadata");
+        assert!(
+            rpt.contains("headers=\"date (request-target) host\""),
+            "{rpt}"
+        );
+        let rpst = log
+            .iter()
+            .find(|r| r.starts_with("POST /v1/resourcePrincipalSessionToken "))
+            .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(&rpst[rpst.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+        assert_eq!(body["resourcePrincipalToken"], "rpt-value");
+        assert_eq!(body["servicePrincipalSessionToken"], "spst-value");
+        assert!(body["sessionPublicKey"].as_str().unwrap().len() > 300);
+        let signer = cfg.credentials.signer().await.unwrap();
+        assert!(!format!("{cfg:?} {signer:?}").contains("rpt-value"));
     }
 
     #[tokio::test]
