@@ -18,6 +18,7 @@ pub mod jwt;
 pub mod net;
 pub mod oke;
 pub mod resource_principal;
+pub mod workload_identity_federation;
 
 use std::fmt;
 use std::future::Future;
