@@ -130,134 +130,6 @@ impl Fetch for ResourcePrincipal22 {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::jwt::tests::jwt;
-    use crate::auth::{CredentialSource, RefreshingSource};
-    use std::collections::HashMap;
-
-    const TENANCY: &str = "ocid1.tenancy.oc1..rp";
-
-    fn token(n: i64) -> String {
-        let now = chrono::Utc::now().timestamp();
-        jwt(
-            serde_json::json!({"exp": now + 3600, "iat": now, "res_tenant": TENANCY, "ptype": "resource", "jti": n}),
-        )
-    }
-
-    fn key_pem() -> String {
-        std::fs::read_to_string(format!(
-            "{}/tests/fixtures/keys/rsa2048_pkcs8.pem",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
-
-    fn env_of(vars: HashMap<&'static str, String>) -> impl Fn(&str) -> Option<String> {
-        move |k| vars.get(k).cloned()
-    }
-
-    #[tokio::test]
-    async fn inline_values() {
-        let t = token(1);
-        let env = env_of(HashMap::from([
-            (RPST_ENV, t.clone()),
-            (PRIVATE_PEM_ENV, key_pem()),
-        ]));
-        let rp = ResourcePrincipal22::from_env(&env).unwrap();
-        let shown = format!("{rp:?}");
-        assert!(
-            !shown.contains(&t[..20]) && !shown.contains("PRIVATE KEY"),
-            "{shown}"
-        );
-        let source =
-            RefreshingSource::new("ResourcePrincipal", RESOURCE_PRINCIPAL_HINT, Box::new(rp));
-        let signer = source.signer().await.unwrap();
-        assert_eq!(signer.key_id(), format!("ST${t}"));
-        assert_eq!(source.tenancy().as_deref(), Some(TENANCY));
-    }
-
-    #[tokio::test]
-    async fn files_are_re_read_after_rotation() {
-        let dir = tempfile::tempdir().unwrap();
-        let rpst = dir.path().join("rpst");
-        let pem = dir.path().join("private.pem");
-        std::fs::write(&rpst, token(1)).unwrap();
-        std::fs::write(&pem, key_pem()).unwrap();
-        let env = env_of(HashMap::from([
-            (RPST_ENV, rpst.display().to_string()),
-            (PRIVATE_PEM_ENV, pem.display().to_string()),
-        ]));
-        let rp = ResourcePrincipal22::from_env(&env).unwrap();
-        assert!(rp.rpst.is_path());
-        let source =
-            RefreshingSource::new("ResourcePrincipal", RESOURCE_PRINCIPAL_HINT, Box::new(rp));
-        let first = source.signer().await.unwrap();
-        let rotated = token(2);
-        std::fs::write(&rpst, &rotated).unwrap();
-        // Not due: still the first token.
-        assert_eq!(source.signer().await.unwrap().key_id(), first.key_id());
-        // After a 401 the file is read again.
-        assert!(source.refresh_after_unauthorized(&first).await.unwrap());
-        assert_eq!(
-            source.signer().await.unwrap().key_id(),
-            format!("ST${rotated}")
-        );
-
-        std::fs::remove_file(&rpst).unwrap();
-        let err = source
-            .refresh_after_unauthorized(&source.signer().await.unwrap())
-            .await
-            .unwrap_err();
-        assert!(
-            err.message.contains(&rpst.display().to_string()) && err.message.contains(RPST_ENV),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn passphrase_rules() {
-        let inline_key = HashMap::from([
-            (RPST_ENV, token(1)),
-            (PRIVATE_PEM_ENV, key_pem()),
-            (PASSPHRASE_ENV, "/abs/pass".to_owned()),
-        ]);
-        let err = ResourcePrincipal22::from_env(&env_of(inline_key)).unwrap_err();
-        assert!(err.message.contains(PASSPHRASE_ENV), "{err}");
-        let path_key = HashMap::from([
-            (RPST_ENV, token(1)),
-            (PRIVATE_PEM_ENV, "/abs/key.pem".to_owned()),
-            (PASSPHRASE_ENV, "secret-pass".to_owned()),
-        ]);
-        let err = ResourcePrincipal22::from_env(&env_of(path_key)).unwrap_err();
-        assert!(!err.to_string().contains("secret-pass"));
-        let missing = HashMap::from([(RPST_ENV, token(1))]);
-        let err = ResourcePrincipal22::from_env(&env_of(missing)).unwrap_err();
-        assert!(err.message.contains(PRIVATE_PEM_ENV), "{err}");
-    }
-
-    #[tokio::test]
-    async fn encrypted_key_with_passphrase_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let fixtures = format!("{}/tests/fixtures/keys", env!("CARGO_MANIFEST_DIR"));
-        let pass = dir.path().join("passphrase");
-        std::fs::write(&pass, format!("{}\n", crate::keys::tests::FIXTURE_PASS)).unwrap();
-        let rpst = dir.path().join("rpst");
-        std::fs::write(&rpst, token(1)).unwrap();
-        let env = env_of(HashMap::from([
-            (RPST_ENV, rpst.display().to_string()),
-            (
-                PRIVATE_PEM_ENV,
-                format!("{fixtures}/rsa2048_pkcs8_encrypted.pem"),
-            ),
-            (PASSPHRASE_ENV, pass.display().to_string()),
-        ]));
-        let rp = ResourcePrincipal22::from_env(&env).unwrap();
-        assert!(rp.fetch().await.is_ok());
-    }
-}
-
 /// Resource principal 1.1 settings.
 pub const RPT_ENDPOINT_ENV: &str = "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT";
 pub const RPT_PATH_ENV: &str = "OCI_RESOURCE_PRINCIPAL_RPT_PATH";
@@ -492,5 +364,133 @@ impl Fetch for ResourcePrincipal11 {
 
     fn region(&self) -> Option<String> {
         self.region.clone().or_else(|| self.instance.region())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::jwt::tests::jwt;
+    use crate::auth::{CredentialSource, RefreshingSource};
+    use std::collections::HashMap;
+
+    const TENANCY: &str = "ocid1.tenancy.oc1..rp";
+
+    fn token(n: i64) -> String {
+        let now = chrono::Utc::now().timestamp();
+        jwt(
+            serde_json::json!({"exp": now + 3600, "iat": now, "res_tenant": TENANCY, "ptype": "resource", "jti": n}),
+        )
+    }
+
+    fn key_pem() -> String {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/keys/rsa2048_pkcs8.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn env_of(vars: HashMap<&'static str, String>) -> impl Fn(&str) -> Option<String> {
+        move |k| vars.get(k).cloned()
+    }
+
+    #[tokio::test]
+    async fn inline_values() {
+        let t = token(1);
+        let env = env_of(HashMap::from([
+            (RPST_ENV, t.clone()),
+            (PRIVATE_PEM_ENV, key_pem()),
+        ]));
+        let rp = ResourcePrincipal22::from_env(&env).unwrap();
+        let shown = format!("{rp:?}");
+        assert!(
+            !shown.contains(&t[..20]) && !shown.contains("PRIVATE KEY"),
+            "{shown}"
+        );
+        let source =
+            RefreshingSource::new("ResourcePrincipal", RESOURCE_PRINCIPAL_HINT, Box::new(rp));
+        let signer = source.signer().await.unwrap();
+        assert_eq!(signer.key_id(), format!("ST${t}"));
+        assert_eq!(source.tenancy().as_deref(), Some(TENANCY));
+    }
+
+    #[tokio::test]
+    async fn files_are_re_read_after_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let rpst = dir.path().join("rpst");
+        let pem = dir.path().join("private.pem");
+        std::fs::write(&rpst, token(1)).unwrap();
+        std::fs::write(&pem, key_pem()).unwrap();
+        let env = env_of(HashMap::from([
+            (RPST_ENV, rpst.display().to_string()),
+            (PRIVATE_PEM_ENV, pem.display().to_string()),
+        ]));
+        let rp = ResourcePrincipal22::from_env(&env).unwrap();
+        assert!(rp.rpst.is_path());
+        let source =
+            RefreshingSource::new("ResourcePrincipal", RESOURCE_PRINCIPAL_HINT, Box::new(rp));
+        let first = source.signer().await.unwrap();
+        let rotated = token(2);
+        std::fs::write(&rpst, &rotated).unwrap();
+        // Not due: still the first token.
+        assert_eq!(source.signer().await.unwrap().key_id(), first.key_id());
+        // After a 401 the file is read again.
+        assert!(source.refresh_after_unauthorized(&first).await.unwrap());
+        assert_eq!(
+            source.signer().await.unwrap().key_id(),
+            format!("ST${rotated}")
+        );
+
+        std::fs::remove_file(&rpst).unwrap();
+        let err = source
+            .refresh_after_unauthorized(&source.signer().await.unwrap())
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.contains(&rpst.display().to_string()) && err.message.contains(RPST_ENV),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn passphrase_rules() {
+        let inline_key = HashMap::from([
+            (RPST_ENV, token(1)),
+            (PRIVATE_PEM_ENV, key_pem()),
+            (PASSPHRASE_ENV, "/abs/pass".to_owned()),
+        ]);
+        let err = ResourcePrincipal22::from_env(&env_of(inline_key)).unwrap_err();
+        assert!(err.message.contains(PASSPHRASE_ENV), "{err}");
+        let path_key = HashMap::from([
+            (RPST_ENV, token(1)),
+            (PRIVATE_PEM_ENV, "/abs/key.pem".to_owned()),
+            (PASSPHRASE_ENV, "secret-pass".to_owned()),
+        ]);
+        let err = ResourcePrincipal22::from_env(&env_of(path_key)).unwrap_err();
+        assert!(!err.to_string().contains("secret-pass"));
+        let missing = HashMap::from([(RPST_ENV, token(1))]);
+        let err = ResourcePrincipal22::from_env(&env_of(missing)).unwrap_err();
+        assert!(err.message.contains(PRIVATE_PEM_ENV), "{err}");
+    }
+
+    #[tokio::test]
+    async fn encrypted_key_with_passphrase_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = format!("{}/tests/fixtures/keys", env!("CARGO_MANIFEST_DIR"));
+        let pass = dir.path().join("passphrase");
+        std::fs::write(&pass, format!("{}\n", crate::keys::tests::FIXTURE_PASS)).unwrap();
+        let rpst = dir.path().join("rpst");
+        std::fs::write(&rpst, token(1)).unwrap();
+        let env = env_of(HashMap::from([
+            (RPST_ENV, rpst.display().to_string()),
+            (
+                PRIVATE_PEM_ENV,
+                format!("{fixtures}/rsa2048_pkcs8_encrypted.pem"),
+            ),
+            (PASSPHRASE_ENV, pass.display().to_string()),
+        ]));
+        let rp = ResourcePrincipal22::from_env(&env).unwrap();
+        assert!(rp.fetch().await.is_ok());
     }
 }
