@@ -427,6 +427,24 @@ pub(crate) mod tests {
         assert_eq!(cred.tenancy.as_deref(), Some(TENANCY));
         assert_eq!(stub.federations.load(Ordering::SeqCst), 1);
 
+        // An encrypted key with `leaf_passphrase` (the stub does not check that the key
+        // matches the certificate).
+        let fixtures = format!("{}/tests/fixtures/keys", env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(
+            format!("{fixtures}/rsa2048_pkcs8_encrypted.pem"),
+            dir.path().join("ip_key.pem"),
+        )
+        .unwrap();
+        let err = fetcher.fetch().await.unwrap_err();
+        assert!(err.message.contains("pass phrase"), "{err}");
+        std::fs::write(
+            dir.path().join("leaf_passphrase"),
+            format!("{}\n", crate::keys::tests::FIXTURE_PASS),
+        )
+        .unwrap();
+        fetcher.fetch().await.unwrap();
+        assert_eq!(stub.federations.load(Ordering::SeqCst), 2);
+
         std::fs::remove_file(dir.path().join("ip_key.pem")).unwrap();
         let err = fetcher.fetch().await.unwrap_err();
         assert!(
