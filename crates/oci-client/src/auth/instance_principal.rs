@@ -221,9 +221,9 @@ impl InstancePrincipalFetcher {
             }
             *known = Some(tenancy.clone());
         }
-        let region = match (&self.certificates, self.auth_override.is_some()) {
-            (CertificateSource::Metadata { .. }, _) => self.region_from_metadata().await?,
-            (CertificateSource::Files { .. }, _) => self
+        let region = match &self.certificates {
+            CertificateSource::Metadata { .. } => self.region_from_metadata().await?,
+            CertificateSource::Files { .. } => self
                 .region
                 .lock()
                 .expect("region lock")
