@@ -8,6 +8,7 @@
 //! | Module | What it does |
 //! | --- | --- |
 //! | [`config`] | [`resolve`]: explicit [`Settings`] > environment > `~/.oci/config` profile → [`ResolvedConfig`] (credentials, region, retry policy, endpoint inputs). Submodules: [`config::settings`], [`config::precedence`], the INI reader. |
+//! | [`auth`] | Credential sources ([`auth::CredentialSource`]): a static signer (API keys, `SecurityToken`) or a session token refreshed when due and after a 401, single-flight ([`auth::RefreshingSource`]) for instance principals, resource principals 2.2/1.1, OKE workload identity and workload identity federation. |
 //! | [`keys`] | RSA private keys (PKCS#1/PKCS#8, encrypted or not), fingerprints, [`keys::load_private_key`]. |
 //! | [`signer`] | OCI HTTP signatures (draft-cavage) for requests. |
 //! | [`endpoints`] | Region/realm tables, host overrides, [`endpoints::ServiceEndpoint`] and [`endpoints::EndpointSettings`]: how a service finds its endpoint. |
@@ -16,8 +17,10 @@
 //! | [`identity`] | [`IdentityClient`]: auth tokens of the Identity API (`/20160918`), endpoint from region/realm/overrides. |
 //! | [`identity_domains`] | [`IdentityDomainsClient`]: `/admin/v1/AuthTokens` on a domain URL given per call. |
 //!
-//! Layering: `config` → `endpoints`, `keys`, `http`, `signer`; the service clients →
-//! `config`, `endpoints`, `http`, `error`. No module below `config` depends on it.
+//! Layering: `config` → `auth`, `endpoints`, `keys`, `http`, `signer`; `http` asks `auth` for
+//! the signer of each attempt, and `auth` → `keys`, `signer` (plus two small helpers of
+//! `http`); the service clients → `config`, `endpoints`, `http`, `error`. No module below
+//! `config` depends on it.
 //!
 //! # Example
 //!

@@ -116,14 +116,14 @@ const AUTH_DESCRIPTION: &str = "Authentication mode, case-insensitive. Also `TF_
 `SecurityToken`: the session of `oci session authenticate`; needs `config_file_profile`. \
 `InstancePrincipal`: the instance certificate from the instance metadata service (`OCI_METADATA_BASE_URL`, default `http://169.254.169.254/opc/v2`) is federated into a session token at `https://auth.<region>.<realm domain>/v1/x509` (`OCI_SDK_AUTH_CLIENT_REGION_URL` overrides it); the tenancy comes from the certificate, `region` defaults to the instance's region, user credentials are ignored. \
 `InstancePrincipalWithCerts`: the same with `ip_cert.pem`, `ip_key.pem`, optional `leaf_passphrase` and `intermediate.pem` read from the directory `TF_VAR_test_certificates_location` (else the working directory); needs `region`. \
-`ResourcePrincipal`: `OCI_RESOURCE_PRINCIPAL_VERSION=2.2` with `OCI_RESOURCE_PRINCIPAL_RPST` and `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` (inline or absolute paths, re-read on refresh) and optional `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`; versions 1.1 and 3.0 are not supported yet. \
+`ResourcePrincipal`: `OCI_RESOURCE_PRINCIPAL_VERSION=2.2` with `OCI_RESOURCE_PRINCIPAL_RPST` and `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` (inline or absolute paths, re-read on refresh) and optional `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`. Version 1.1: `OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT` (with `OCI_RESOURCE_PRINCIPAL_RPT_PATH`, `OCI_RESOURCE_PRINCIPAL_RPT_ID`, `OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT`) and instance-principal credentials. Version 3.0 is not supported yet. \
 `OKEWorkloadIdentity`: the pod's service-account token (`workload_identity_token_path`, else the standard path) is exchanged at `https://$KUBERNETES_SERVICE_HOST:12250` with the CA at `OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH`; `region`, else `OCI_RESOURCE_PRINCIPAL_REGION`. \
-`WorkloadIdentityFederation` is recognised and refused as not supported yet. \
+`WorkloadIdentityFederation`: the JWT in `workload_identity_token_path` is exchanged at `<token_exchange_domain_url>/oauth2/v1/token` (`token_exchange_auth` `OAuthClientCredentials` with `token_exchange_client_id`/`token_exchange_client_secret`, or `InstancePrincipal`; `token_exchange_requested_token_type`, `token_exchange_subject_token_type` (default `jwt`), `token_exchange_resource_type`, `token_exchange_rpst_exp`); needs `region`. \
 Session tokens are refreshed ahead of expiry (5 minutes, or half the lifetime for shorter tokens) and once after a 401.";
 
-const WORKLOAD_IDENTITY_TOKEN_PATH_NOTE: &str = "Path to the Kubernetes service-account token used by `auth = \"OKEWorkloadIdentity\"` (default `/var/run/secrets/kubernetes.io/serviceaccount/token`). Also `TF_VAR_workload_identity_token_path`/`OCI_WORKLOAD_IDENTITY_TOKEN_PATH`. In the official provider it serves `WorkloadIdentityFederation`, which this provider does not support yet.";
+const WORKLOAD_IDENTITY_TOKEN_PATH_NOTE: &str = "Path to the workload's token: the JWT exchanged by `auth = \"WorkloadIdentityFederation\"` (required there, as in the official provider), and the Kubernetes service-account token of `auth = \"OKEWorkloadIdentity\"` (default `/var/run/secrets/kubernetes.io/serviceaccount/token`; the official provider always uses that default). Also `TF_VAR_workload_identity_token_path`/`OCI_WORKLOAD_IDENTITY_TOKEN_PATH`.";
 
-const WIF_NOTE: &str = "Accepted for compatibility with the `oracle/oci` provider, where it configures `auth = \"WorkloadIdentityFederation\"`; this provider does not support that mode yet, so it has no effect (a warning says so when it is set).";
+const WIF_NOTE: &str = "Used by `auth = \"WorkloadIdentityFederation\"` as in the `oracle/oci` provider (the token exchange at `<token_exchange_domain_url>/oauth2/v1/token`); also `TF_VAR_<name>`/`OCI_<NAME>`. With another `auth` it has no effect, and a warning says so when it is set.";
 
 /// The largest `retry_duration_seconds` accepted, and the budget a negative value (the
 /// official provider's "retry for the longest time") stands for: one day.
@@ -151,39 +151,39 @@ const NO_EFFECT_ARGUMENTS: [(&str, &str); 14] = [
     ),
     (
         "token_exchange_domain_url",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_auth",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_client_id",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_client_secret",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_requested_token_type",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_subject_token_type",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_resource_type",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_rpst_exp",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
     (
         "token_exchange_public_key",
-        "auth WorkloadIdentityFederation is not supported yet",
+        "it is used only with auth = \"WorkloadIdentityFederation\"",
     ),
 ];
 
@@ -226,10 +226,20 @@ fn provider_schema() -> Schema {
 /// sensitive argument's warning carries no attribute path: Terraform would quote its source
 /// line, value included, under the warning.
 fn warn_no_effect_arguments(config: &Value, diags: &mut Diagnostics) {
+    let federation = config
+        .get_str("auth")
+        .is_some_and(|a| a.trim().eq_ignore_ascii_case("WorkloadIdentityFederation"));
     for (name, why) in NO_EFFECT_ARGUMENTS {
         if config.get(name).is_null() {
             continue;
         }
+        let why = match name {
+            "token_exchange_public_key" if federation => {
+                "the public half of the in-memory session key is sent instead, as the official provider's SDK does"
+            }
+            _ if federation && name.starts_with("token_exchange_") => continue,
+            _ => why,
+        };
         let summary = format!("{name} has no effect in this provider");
         let detail = format!("{name} is accepted for compatibility with the oracle/oci provider but has no effect here: {why}. Remove it to silence this warning.");
         if name == "token_exchange_client_secret" {
@@ -290,6 +300,17 @@ pub fn settings_from_config(config: &Value) -> Result<Settings, Diagnostics> {
         retry_duration_seconds,
         disable_auto_retries: config.get("disable_auto_retries").as_bool(),
         workload_identity_token_path: opt_string(config, "workload_identity_token_path"),
+        token_exchange: oci_client::config::settings::TokenExchangeSettings {
+            domain_url: opt_string(config, "token_exchange_domain_url"),
+            auth: opt_string(config, "token_exchange_auth"),
+            client_id: opt_string(config, "token_exchange_client_id"),
+            client_secret: opt_string(config, "token_exchange_client_secret"),
+            requested_token_type: opt_string(config, "token_exchange_requested_token_type"),
+            subject_token_type: opt_string(config, "token_exchange_subject_token_type"),
+            resource_type: opt_string(config, "token_exchange_resource_type"),
+            rpst_exp: opt_string(config, "token_exchange_rpst_exp"),
+            public_key: opt_string(config, "token_exchange_public_key"),
+        },
         origin: Some("the provider block"),
     })
 }
@@ -660,6 +681,36 @@ mod tests {
             diags.is_empty(),
             "workload_identity_token_path has an effect now"
         );
+    }
+
+    #[test]
+    fn token_exchange_arguments_take_effect_under_workload_identity_federation() {
+        let block = Value::object([
+            ("auth", Value::from("workloadidentityfederation")),
+            ("region", Value::from("us-ashburn-1")),
+            ("workload_identity_token_path", Value::from("/t")),
+            (
+                "token_exchange_domain_url",
+                Value::from("https://idcs-x.identity.oraclecloud.com"),
+            ),
+            ("token_exchange_client_id", Value::from("id")),
+            (
+                "token_exchange_client_secret",
+                Value::from("not-a-real-secret"),
+            ),
+            (
+                "token_exchange_requested_token_type",
+                Value::from("urn:oci:token-type:oci-upst"),
+            ),
+            ("token_exchange_public_key", Value::from("pk")),
+        ]);
+        let mut diags = Diagnostics::new();
+        warn_no_effect_arguments(&block, &mut diags);
+        assert_eq!(diags.iter().count(), 1, "only token_exchange_public_key");
+        let settings = settings_from_config(&block).unwrap();
+        assert!(!format!("{settings:?}").contains("not-a-real-secret"));
+        let cfg = oci_client::resolve(&settings, &|_| None).unwrap();
+        assert_eq!(cfg.auth, oci_client::AuthMode::WorkloadIdentityFederation);
     }
 
     #[test]

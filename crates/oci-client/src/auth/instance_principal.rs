@@ -221,9 +221,9 @@ impl InstancePrincipalFetcher {
             }
             *known = Some(tenancy.clone());
         }
-        let region = match (&self.certificates, self.auth_override.is_some()) {
-            (CertificateSource::Metadata { .. }, _) => self.region_from_metadata().await?,
-            (CertificateSource::Files { .. }, _) => self
+        let region = match &self.certificates {
+            CertificateSource::Metadata { .. } => self.region_from_metadata().await?,
+            CertificateSource::Files { .. } => self
                 .region
                 .lock()
                 .expect("region lock")
@@ -267,7 +267,7 @@ impl Fetch for InstancePrincipalFetcher {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::auth::federation::tests::{leaf_pem, TENANCY};
+    use crate::auth::federation::tests::{leaf_pem, INSTANCE, TENANCY};
     use crate::auth::jwt::tests::jwt;
     use crate::auth::{CredentialSource, RefreshingSource};
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -278,6 +278,8 @@ pub(crate) mod tests {
         pub base: String,
         pub federations: Arc<AtomicUsize>,
         pub last_federation: Arc<StdMutex<String>>,
+        /// Every request, in order.
+        pub log: Arc<StdMutex<Vec<String>>>,
     }
 
     pub(crate) async fn stub(region: &'static str) -> Stub {
@@ -285,8 +287,28 @@ pub(crate) mod tests {
         let federations = Arc::new(AtomicUsize::new(0));
         let last = Arc::new(StdMutex::new(String::new()));
         let (count, last_req) = (federations.clone(), last.clone());
+        let log = Arc::new(StdMutex::new(Vec::new()));
+        let all = log.clone();
         let base = crate::auth::tests::serve(Arc::new(move |text: &str| {
+            all.lock().unwrap().push(text.to_owned());
             let path = text.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let session_signed = text.contains("keyId=\"ST$");
+            let now = chrono::Utc::now().timestamp();
+            if path.starts_with("/20180711/resourcePrincipalToken/") {
+                return if session_signed {
+                    ("200 OK", serde_json::json!({"resourcePrincipalToken": "rpt-value", "servicePrincipalSessionToken": "spst-value"}).to_string())
+                } else {
+                    ("401 Unauthorized", String::new())
+                };
+            }
+            if path == "/v1/resourcePrincipalSessionToken" {
+                let token = jwt(serde_json::json!({"exp": now + 3600, "iat": now, "res_tenant": "ocid1.tenancy.oc1..resource"}));
+                return if session_signed {
+                    ("200 OK", serde_json::json!({ "token": token }).to_string())
+                } else {
+                    ("401 Unauthorized", String::new())
+                };
+            }
             let authorized = text
                 .to_ascii_lowercase()
                 .contains("authorization: bearer oracle");
@@ -300,6 +322,7 @@ pub(crate) mod tests {
                 }
                 _ if !authorized => ("401 Unauthorized", String::new()),
                 "/opc/v2/instance/region" => ("200 OK", region.to_owned()),
+                "/opc/v2/instance/id" => ("200 OK", INSTANCE.to_owned()),
                 "/opc/v2/identity/cert.pem" | "/opc/v2/identity/intermediate.pem" => {
                     ("200 OK", cert.clone())
                 }
@@ -312,6 +335,7 @@ pub(crate) mod tests {
             base,
             federations,
             last_federation: last,
+            log,
         }
     }
 
@@ -402,6 +426,24 @@ pub(crate) mod tests {
         let cred = fetcher.fetch().await.unwrap();
         assert_eq!(cred.tenancy.as_deref(), Some(TENANCY));
         assert_eq!(stub.federations.load(Ordering::SeqCst), 1);
+
+        // An encrypted key with `leaf_passphrase` (the stub does not check that the key
+        // matches the certificate).
+        let fixtures = format!("{}/tests/fixtures/keys", env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(
+            format!("{fixtures}/rsa2048_pkcs8_encrypted.pem"),
+            dir.path().join("ip_key.pem"),
+        )
+        .unwrap();
+        let err = fetcher.fetch().await.unwrap_err();
+        assert!(err.message.contains("pass phrase"), "{err}");
+        std::fs::write(
+            dir.path().join("leaf_passphrase"),
+            format!("{}\n", crate::keys::tests::FIXTURE_PASS),
+        )
+        .unwrap();
+        fetcher.fetch().await.unwrap();
+        assert_eq!(stub.federations.load(Ordering::SeqCst), 2);
 
         std::fs::remove_file(dir.path().join("ip_key.pem")).unwrap();
         let err = fetcher.fetch().await.unwrap_err();

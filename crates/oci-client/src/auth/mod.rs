@@ -18,6 +18,7 @@ pub mod jwt;
 pub mod net;
 pub mod oke;
 pub mod resource_principal;
+pub mod workload_identity_federation;
 
 use std::fmt;
 use std::future::Future;
@@ -433,6 +434,43 @@ pub(crate) mod tests {
         let before = ahead.fetch_count();
         ahead.signer().await.unwrap();
         assert_eq!(ahead.fetch_count(), before + 1);
+    }
+
+    #[derive(Debug)]
+    struct FailsAfterFirst(AtomicUsize);
+
+    impl Fetch for FailsAfterFirst {
+        fn fetch(&self) -> BoxFuture<'_, Result<Credential, AuthError>> {
+            Box::pin(async move {
+                if self.0.fetch_add(1, Ordering::SeqCst) > 0 {
+                    return Err(AuthError::new("InstancePrincipal", "federation down"));
+                }
+                let now = unix_now();
+                Ok(Credential {
+                    signer: Signer::new("ST$first", test_key()),
+                    issued_at: Some(now - 3000),
+                    // Due (within 5 minutes) but not expired.
+                    expires_at: now + 100,
+                    tenancy: None,
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_due_token_is_kept_while_the_refresh_fails_and_it_is_still_valid() {
+        let src = RefreshingSource::new(
+            "InstancePrincipal",
+            "hint",
+            Box::new(FailsAfterFirst(AtomicUsize::new(0))),
+        );
+        assert_eq!(src.signer().await.unwrap().key_id(), "ST$first");
+        assert_eq!(src.signer().await.unwrap().key_id(), "ST$first");
+        assert_eq!(src.fetch_count(), 2);
+        // After a 401 there is no fallback: the error names the mode.
+        let stale = src.signer().await.unwrap();
+        let err = src.refresh_after_unauthorized(&stale).await.unwrap_err();
+        assert_eq!(err.to_string(), "InstancePrincipal: federation down");
     }
 
     #[tokio::test]

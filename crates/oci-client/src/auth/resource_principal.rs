@@ -130,6 +130,243 @@ impl Fetch for ResourcePrincipal22 {
     }
 }
 
+/// Resource principal 1.1 settings.
+pub const RPT_ENDPOINT_ENV: &str = "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT";
+pub const RPT_PATH_ENV: &str = "OCI_RESOURCE_PRINCIPAL_RPT_PATH";
+pub const RPT_ID_ENV: &str = "OCI_RESOURCE_PRINCIPAL_RPT_ID";
+pub const RPST_ENDPOINT_ENV: &str = "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT";
+/// The resource principal token path when [`RPT_PATH_ENV`] is not set.
+pub const DEFAULT_RPT_PATH: &str = "/20180711/resourcePrincipalToken/{id}";
+/// The path of the session token exchange.
+pub const RPST_PATH: &str = "/v1/resourcePrincipalSessionToken";
+
+/// Resource principal 1.1: with instance-principal credentials, get a resource principal
+/// token (`GET {RPT endpoint}{path}`, `{id}` = `OCI_RESOURCE_PRINCIPAL_RPT_ID` or the
+/// instance id from metadata), then exchange it for a session token for an in-memory key
+/// (`POST {RPST endpoint or https://auth.<region>.<domain>}/v1/resourcePrincipalSessionToken`).
+pub struct ResourcePrincipal11 {
+    pub(crate) instance: Arc<dyn super::CredentialSource>,
+    pub(crate) rpt_endpoint: String,
+    pub(crate) rpt_path: String,
+    pub(crate) resource_id: Option<String>,
+    pub(crate) metadata_base: String,
+    pub(crate) rpst_endpoint: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl fmt::Debug for ResourcePrincipal11 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourcePrincipal11")
+            .field("instance", &self.instance)
+            .field("rpt_endpoint", &self.rpt_endpoint)
+            .field("rpt_path", &self.rpt_path)
+            .field("resource_id", &self.resource_id)
+            .field("rpst_endpoint", &self.rpst_endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResourcePrincipal11 {
+    /// Reads the 1.1 variables from `env`; `instance` signs the two calls.
+    pub fn from_env(
+        env: &dyn Fn(&str) -> Option<String>,
+        instance: Arc<dyn super::CredentialSource>,
+        metadata_base: String,
+        region: Option<String>,
+        user_agent: &str,
+    ) -> Result<Self, AuthError> {
+        let get = |k: &str| {
+            env(k)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| v.trim().to_owned())
+        };
+        let rpt_endpoint = get(RPT_ENDPOINT_ENV).ok_or_else(|| {
+            AuthError::new(
+                "ResourcePrincipal",
+                format!("{RPT_ENDPOINT_ENV} is not set (resource principal version 1.1 needs it)"),
+            )
+        })?;
+        Ok(Self {
+            instance,
+            rpt_endpoint: rpt_endpoint.trim_end_matches('/').to_owned(),
+            rpt_path: get(RPT_PATH_ENV).unwrap_or_else(|| DEFAULT_RPT_PATH.to_owned()),
+            resource_id: get(RPT_ID_ENV),
+            metadata_base: metadata_base.trim_end_matches('/').to_owned(),
+            rpst_endpoint: get(RPST_ENDPOINT_ENV),
+            region,
+            http: super::net::client(user_agent)
+                .map_err(|m| AuthError::new("ResourcePrincipal", m))?,
+        })
+    }
+
+    async fn signed(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        what: &str,
+        override_hint: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, AuthError> {
+        let mode = "ResourcePrincipal";
+        let parsed = reqwest::Url::parse(url).map_err(|e| {
+            AuthError::new(mode, format!("invalid URL {url:?} ({override_hint}): {e}"))
+        })?;
+        let signer = self.instance.signer().await?;
+        let name = super::net::CallName {
+            mode,
+            what,
+            url,
+            override_hint,
+        };
+        super::net::send(&self.http, name, super::net::Attempts::DEFAULT, &|| {
+            let mut request = reqwest::Request::new(method.clone(), parsed.clone());
+            request.headers_mut().insert(
+                reqwest::header::ACCEPT,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            );
+            request.headers_mut().insert(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            );
+            if let Some(body) = &body {
+                *request.body_mut() = Some(body.clone().into());
+            }
+            signer
+                .sign_request(&mut request)
+                .map_err(|e| AuthError::new(mode, e.to_string()))?;
+            Ok(request)
+        })
+        .await
+    }
+
+    async fn fetch_credential(&self) -> Result<Credential, AuthError> {
+        let mode = "ResourcePrincipal";
+        let id = match &self.resource_id {
+            Some(id) => id.clone(),
+            None => {
+                let url = format!("{}/instance/id", self.metadata_base);
+                let parsed = reqwest::Url::parse(&url).map_err(|e| {
+                    AuthError::new(mode, format!("invalid metadata URL {url:?}: {e}"))
+                })?;
+                let name = super::net::CallName {
+                    mode,
+                    what: "instance metadata",
+                    url: &url,
+                    override_hint: "set OCI_RESOURCE_PRINCIPAL_RPT_ID, or OCI_METADATA_BASE_URL to point at another metadata service",
+                };
+                let body =
+                    super::net::send(&self.http, name, super::net::Attempts::DEFAULT, &|| {
+                        let mut request =
+                            reqwest::Request::new(reqwest::Method::GET, parsed.clone());
+                        request.headers_mut().insert(
+                            reqwest::header::AUTHORIZATION,
+                            reqwest::header::HeaderValue::from_static("Bearer Oracle"),
+                        );
+                        Ok(request)
+                    })
+                    .await?;
+                super::net::text(name, body)?
+            }
+        };
+        let rpt_url = format!(
+            "{}{}",
+            self.rpt_endpoint,
+            self.rpt_path.replace("{id}", &id)
+        );
+        let body = self
+            .signed(
+                reqwest::Method::GET,
+                &rpt_url,
+                "resource principal token",
+                "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT and OCI_RESOURCE_PRINCIPAL_RPT_PATH",
+                None,
+            )
+            .await?;
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Rpt {
+            resource_principal_token: String,
+            service_principal_session_token: String,
+        }
+        let rpt: Rpt = serde_json::from_slice(&body).map_err(|_| {
+            AuthError::new(
+                mode,
+                format!("{rpt_url} answered without resourcePrincipalToken and servicePrincipalSessionToken"),
+            )
+        })?;
+        let session =
+            RsaPrivateKey::generate_rsa2048().map_err(|e| AuthError::new(mode, e.to_string()))?;
+        let base = match &self.rpst_endpoint {
+            Some(endpoint) => {
+                let url = reqwest::Url::parse(endpoint).map_err(|e| {
+                    AuthError::new(
+                        mode,
+                        format!("invalid {RPST_ENDPOINT_ENV} {endpoint:?}: {e}"),
+                    )
+                })?;
+                url.origin().ascii_serialization()
+            }
+            None => {
+                let region = self
+                    .region
+                    .clone()
+                    .or_else(|| self.instance.region())
+                    .unwrap_or_default();
+                let region = crate::endpoints::canonical_region(&region);
+                let domain = crate::endpoints::realm_domain(crate::endpoints::realm_of(&region))
+                    .unwrap_or("oraclecloud.com");
+                format!("https://auth.{region}.{domain}")
+            }
+        };
+        let rpst_url = format!("{base}{RPST_PATH}");
+        let request_body = serde_json::json!({
+            "resourcePrincipalToken": rpt.resource_principal_token,
+            "servicePrincipalSessionToken": rpt.service_principal_session_token,
+            "sessionPublicKey": session.public_key_pem_body(),
+        })
+        .to_string()
+        .into_bytes();
+        let body = self
+            .signed(
+                reqwest::Method::POST,
+                &rpst_url,
+                "resource principal session token",
+                "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT, else https://auth.<region>.<realm domain>",
+                Some(request_body),
+            )
+            .await?;
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            token: String,
+        }
+        let answer: Answer = serde_json::from_slice(&body).map_err(|_| {
+            AuthError::new(
+                mode,
+                format!("{rpst_url} answered without a {{\"token\": …}} body"),
+            )
+        })?;
+        let claims = jwt::parse(&answer.token)
+            .map_err(|e| AuthError::new(mode, format!("the token from {rpst_url}: {e}")))?;
+        Ok(Credential {
+            signer: Signer::new(format!("ST${}", answer.token), Arc::new(session)),
+            issued_at: claims.issued_at,
+            expires_at: claims.expires_at,
+            tenancy: claims.tenancy,
+        })
+    }
+}
+
+impl Fetch for ResourcePrincipal11 {
+    fn fetch(&self) -> BoxFuture<'_, Result<Credential, AuthError>> {
+        Box::pin(self.fetch_credential())
+    }
+
+    fn region(&self) -> Option<String> {
+        self.region.clone().or_else(|| self.instance.region())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,9 @@ pub enum AuthMode {
     /// The pod's service-account token exchanged at the OKE proxymux endpoint
     /// ([`crate::auth::oke`]).
     OkeWorkloadIdentity,
+    /// A workload's JWT exchanged at an identity domain
+    /// ([`crate::auth::workload_identity_federation`]).
+    WorkloadIdentityFederation,
 }
 
 const ALL_AUTH: [&str; 7] = [
@@ -82,11 +85,6 @@ const ALL_AUTH: [&str; 7] = [
     "WorkloadIdentityFederation",
 ];
 
-/// Why `WorkloadIdentityFederation` is refused when selected.
-pub const WIF_UNSUPPORTED: &str = "auth mode WorkloadIdentityFederation is not supported yet: the token exchange with an identity domain \
-     (token_exchange_domain_url, token_exchange_client_id/secret, workload_identity_token_path, /oauth2/v1/token) is not implemented in this provider; \
-     use InstancePrincipal, ResourcePrincipal, OKEWorkloadIdentity, ApiKey or SecurityToken";
-
 impl AuthMode {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -96,6 +94,7 @@ impl AuthMode {
             AuthMode::InstancePrincipalWithCerts => "InstancePrincipalWithCerts",
             AuthMode::ResourcePrincipal => "ResourcePrincipal",
             AuthMode::OkeWorkloadIdentity => "OKEWorkloadIdentity",
+            AuthMode::WorkloadIdentityFederation => "WorkloadIdentityFederation",
         }
     }
 
@@ -114,13 +113,11 @@ impl AuthMode {
             AuthMode::InstancePrincipalWithCerts,
             AuthMode::ResourcePrincipal,
             AuthMode::OkeWorkloadIdentity,
+            AuthMode::WorkloadIdentityFederation,
         ] {
             if value.eq_ignore_ascii_case(mode.as_str()) {
                 return Ok(mode);
             }
-        }
-        if value.eq_ignore_ascii_case("WorkloadIdentityFederation") {
-            return Err(ConfigError::new(Some("auth"), WIF_UNSUPPORTED));
         }
         Err(ConfigError::new(
             Some("auth"),
@@ -805,9 +802,7 @@ mod tests {
         let err = setup.resolve(&settings).unwrap_err();
         assert_eq!(err.argument, Some("auth"));
         assert!(
-            err.message
-                .starts_with("auth mode WorkloadIdentityFederation is not supported yet")
-                && err.message.contains("token_exchange_domain_url"),
+            err.message.contains("missing required WorkloadIdentityFederation configuration field(s): region, workload_identity_token_path, token_exchange_domain_url, token_exchange_requested_token_type, token_exchange_client_id, token_exchange_client_secret"),
             "{}",
             err.message
         );

@@ -15,7 +15,12 @@ use crate::auth::instance_principal::{
     INSTANCE_PRINCIPAL_HINT, METADATA_URL_ENV,
 };
 use crate::auth::oke::{self, OkeFetcher, OKE_HINT};
-use crate::auth::resource_principal::{self, ResourcePrincipal22, RESOURCE_PRINCIPAL_HINT};
+use crate::auth::resource_principal::{
+    self, ResourcePrincipal11, ResourcePrincipal22, RESOURCE_PRINCIPAL_HINT,
+};
+use crate::auth::workload_identity_federation::{
+    token_url, ExchangeAuth, TokenExchange, WifFetcher, WIF_HINT,
+};
 use crate::auth::{federation, Fetch, RefreshingSource};
 use crate::endpoints::EndpointSettings;
 use crate::http::ClientOptions;
@@ -134,16 +139,52 @@ pub(super) fn resolve_principal(
             let version = lookup.env(resource_principal::VERSION_ENV);
             let fetcher = match version.as_deref().map(str::trim) {
                 Some("2.2") => ResourcePrincipal22::from_env(&|k| lookup.env(k)).map_err(auth_error)?,
-                Some(v @ ("1.1" | "3.0")) => {
+                Some("1.1") => {
+                    let base = lookup
+                        .env(METADATA_URL_ENV)
+                        .unwrap_or_else(|| DEFAULT_METADATA_BASE_URL.to_owned());
+                    let instance = InstancePrincipalFetcher::new(
+                        "InstancePrincipal",
+                        CertificateSource::Metadata { base: base.clone() },
+                        base.clone(),
+                        lookup.env(federation::AUTH_URL_ENV),
+                        None,
+                        &user_agent,
+                    )
+                    .map_err(|m| ConfigError::new(Some("auth"), m))?;
+                    let instance = Arc::new(RefreshingSource::new(
+                        "InstancePrincipal",
+                        INSTANCE_PRINCIPAL_HINT,
+                        Box::new(instance),
+                    ));
+                    let fetcher = ResourcePrincipal11::from_env(
+                        &|k| lookup.env(k),
+                        instance,
+                        base,
+                        rp_region(),
+                        &user_agent,
+                    )
+                    .map_err(auth_error)?;
+                    return finish(
+                        auth,
+                        settings,
+                        lookup,
+                        endpoints,
+                        Box::new(fetcher),
+                        RESOURCE_PRINCIPAL_HINT,
+                        rp_region(),
+                    );
+                }
+                Some("3.0") => {
                     return Err(ConfigError::new(
                         Some("auth"),
-                        format!("auth ResourcePrincipal: {} {v} is not supported yet; version 2.2 is (OCI_RESOURCE_PRINCIPAL_RPST and OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM)", resource_principal::VERSION_ENV),
+                        format!("auth ResourcePrincipal: {} 3.0 is not supported yet; versions 2.2 (OCI_RESOURCE_PRINCIPAL_RPST and OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM) and 1.1 (OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT) are", resource_principal::VERSION_ENV),
                     ))
                 }
                 Some(other) => {
                     return Err(ConfigError::new(
                         Some("auth"),
-                        format!("auth ResourcePrincipal: {} is {other:?}; expected 2.2 (1.1 and 3.0 are not supported yet)", resource_principal::VERSION_ENV),
+                        format!("auth ResourcePrincipal: {} is {other:?}; expected 2.2 or 1.1 (3.0 is not supported yet)", resource_principal::VERSION_ENV),
                     ))
                 }
                 None => {
@@ -180,8 +221,134 @@ pub(super) fn resolve_principal(
                 OkeFetcher::new(&host, ca.into(), token.into(), &user_agent).map_err(auth_error)?;
             (Box::new(fetcher), OKE_HINT, Some(region))
         }
+        AuthMode::WorkloadIdentityFederation => {
+            let fetcher = workload_identity_federation(
+                settings,
+                lookup,
+                configured_region.as_deref(),
+                &user_agent,
+            )?;
+            (Box::new(fetcher), WIF_HINT, configured_region.clone())
+        }
         AuthMode::ApiKey | AuthMode::SecurityToken => unreachable!("not a principal mode"),
     };
+    finish(auth, settings, lookup, endpoints, fetcher, hint, region)
+}
+
+/// The official provider's checks, then the fetcher.
+fn workload_identity_federation(
+    settings: &Settings,
+    lookup: &Lookup<'_>,
+    region: Option<&str>,
+    user_agent: &str,
+) -> Result<WifFetcher, ConfigError> {
+    let x = &settings.token_exchange;
+    let get = |v: &Option<String>, name: &str| lookup.get(v, name).map(|f| f.value);
+    let token_path = get(
+        &settings.workload_identity_token_path,
+        "workload_identity_token_path",
+    );
+    let domain_url = get(&x.domain_url, "token_exchange_domain_url");
+    let exchange_auth =
+        get(&x.auth, "token_exchange_auth").unwrap_or_else(|| "OAuthClientCredentials".to_owned());
+    let client_id = get(&x.client_id, "token_exchange_client_id");
+    let client_secret = get(&x.client_secret, "token_exchange_client_secret");
+    let requested = get(
+        &x.requested_token_type,
+        "token_exchange_requested_token_type",
+    );
+    let mut missing = Vec::new();
+    for (name, value) in [
+        ("region", region.map(str::to_owned)),
+        ("workload_identity_token_path", token_path.clone()),
+        ("token_exchange_domain_url", domain_url.clone()),
+        ("token_exchange_requested_token_type", requested.clone()),
+    ] {
+        if value.is_none() {
+            missing.push(name);
+        }
+    }
+    let oauth = exchange_auth.eq_ignore_ascii_case("OAuthClientCredentials");
+    let instance = exchange_auth.eq_ignore_ascii_case("InstancePrincipal");
+    if oauth {
+        if client_id.is_none() {
+            missing.push("token_exchange_client_id");
+        }
+        if client_secret.is_none() {
+            missing.push("token_exchange_client_secret");
+        }
+    } else if instance {
+        if client_id.is_some() || client_secret.is_some() {
+            return Err(ConfigError::new(
+                Some("token_exchange_client_id"),
+                "token_exchange_client_id and token_exchange_client_secret can not be set when token_exchange_auth is 'InstancePrincipal'",
+            ));
+        }
+    } else {
+        return Err(ConfigError::new(
+            Some("token_exchange_auth"),
+            format!("token_exchange_auth is {exchange_auth:?}: it must be one of 'OAuthClientCredentials', 'InstancePrincipal'"),
+        ));
+    }
+    if !missing.is_empty() {
+        return Err(ConfigError::new(
+            Some("auth"),
+            format!(
+                "missing required WorkloadIdentityFederation configuration field(s): {}",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let url = token_url(&domain_url.unwrap_or_default())
+        .map_err(|m| ConfigError::new(Some("token_exchange_domain_url"), m))?;
+    let auth = if instance {
+        let base = lookup
+            .env(METADATA_URL_ENV)
+            .unwrap_or_else(|| DEFAULT_METADATA_BASE_URL.to_owned());
+        let fetcher = InstancePrincipalFetcher::new(
+            "InstancePrincipal",
+            CertificateSource::Metadata { base: base.clone() },
+            base,
+            lookup.env(federation::AUTH_URL_ENV),
+            region.map(str::to_owned),
+            user_agent,
+        )
+        .map_err(|m| ConfigError::new(Some("auth"), m))?;
+        ExchangeAuth::InstancePrincipal(Arc::new(RefreshingSource::new(
+            "InstancePrincipal",
+            INSTANCE_PRINCIPAL_HINT,
+            Box::new(fetcher),
+        )))
+    } else {
+        ExchangeAuth::OAuthClient {
+            id: client_id.unwrap_or_default(),
+            secret: client_secret.unwrap_or_default(),
+        }
+    };
+    let exchange = TokenExchange {
+        url,
+        token_path: PathBuf::from(token_path.unwrap_or_default()),
+        auth,
+        requested_token_type: requested.unwrap_or_default(),
+        subject_token_type: get(&x.subject_token_type, "token_exchange_subject_token_type")
+            .unwrap_or_else(|| "jwt".to_owned()),
+        resource_type: get(&x.resource_type, "token_exchange_resource_type"),
+        rpst_exp: get(&x.rpst_exp, "token_exchange_rpst_exp"),
+    };
+    WifFetcher::new(exchange, user_agent)
+        .map_err(|e| ConfigError::new(Some("token_exchange_resource_type"), e.message))
+}
+
+fn finish(
+    auth: AuthMode,
+    settings: &Settings,
+    lookup: &Lookup<'_>,
+    endpoints: EndpointSettings,
+    fetcher: Box<dyn Fetch>,
+    hint: &'static str,
+    region: Option<String>,
+) -> Result<ResolvedConfig, ConfigError> {
+    let mode = auth.as_str();
     let region = region
         .map(|r| endpoints.canonical_region(&r))
         .unwrap_or_default();
@@ -324,7 +491,7 @@ mod tests {
 
         for (version, expected) in [
             ("3.0", "3.0 is not supported yet"),
-            ("1.1", "1.1 is not supported yet"),
+            ("1.1", "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT is not set"),
             ("9", "\"9\""),
         ] {
             let mut env = base.clone();
@@ -332,6 +499,97 @@ mod tests {
             let err = resolve(&auth("ResourcePrincipal"), &env_of(env)).unwrap_err();
             assert!(err.message.contains(expected), "{version}: {}", err.message);
         }
+    }
+
+    #[tokio::test]
+    async fn resource_principal_11_through_config() {
+        let stub = crate::auth::instance_principal::tests::stub("iad").await;
+        let env = env_of(vec![
+            ("OCI_RESOURCE_PRINCIPAL_VERSION", "1.1".into()),
+            ("OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT", stub.base.clone()),
+            ("OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT", stub.base.clone()),
+            ("OCI_METADATA_BASE_URL", format!("{}/opc/v2", stub.base)),
+            ("OCI_SDK_AUTH_CLIENT_REGION_URL", stub.base.clone()),
+        ]);
+        let cfg = resolve_complete(&auth("ResourcePrincipal"), &env)
+            .await
+            .unwrap();
+        assert_eq!(cfg.tenancy_ocid, "ocid1.tenancy.oc1..resource");
+        assert_eq!(cfg.region, "us-ashburn-1");
+        let log = stub.log.lock().unwrap().clone();
+        let rpt = log
+            .iter()
+            .find(|r| {
+                r.starts_with(&format!(
+                    "GET /20180711/resourcePrincipalToken/{} ",
+                    crate::auth::federation::tests::INSTANCE
+                ))
+            })
+            .expect("the RPT request, with the instance id from metadata");
+        assert!(
+            rpt.contains("headers=\"date (request-target) host\""),
+            "{rpt}"
+        );
+        let rpst = log
+            .iter()
+            .find(|r| r.starts_with("POST /v1/resourcePrincipalSessionToken "))
+            .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(&rpst[rpst.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+        assert_eq!(body["resourcePrincipalToken"], "rpt-value");
+        assert_eq!(body["servicePrincipalSessionToken"], "spst-value");
+        assert!(body["sessionPublicKey"].as_str().unwrap().len() > 300);
+        let signer = cfg.credentials.signer().await.unwrap();
+        assert!(!format!("{cfg:?} {signer:?}").contains("rpt-value"));
+    }
+
+    #[test]
+    fn workload_identity_federation_checks_as_the_official_provider() {
+        let mut settings = auth("WorkloadIdentityFederation");
+        settings.region = Some("us-ashburn-1".into());
+        settings.workload_identity_token_path = Some("/var/run/token".into());
+        settings.token_exchange.domain_url = Some("https://idcs-x.identity.oraclecloud.com".into());
+        settings.token_exchange.requested_token_type = Some("urn:oci:token-type:oci-rpst".into());
+        settings.token_exchange.client_id = Some("id".into());
+        settings.token_exchange.client_secret = Some("secret-value".into());
+        let err = resolve(&settings, &|_| None).unwrap_err();
+        assert!(
+            err.message.contains("token_exchange_resource_type"),
+            "{}",
+            err.message
+        );
+        settings.token_exchange.resource_type = Some("resource".into());
+        let cfg = resolve(&settings, &|_| None).unwrap();
+        assert_eq!(cfg.auth, AuthMode::WorkloadIdentityFederation);
+        let shown = format!("{cfg:?} {settings:?}");
+        assert!(
+            shown.contains("https://idcs-x.identity.oraclecloud.com/oauth2/v1/token")
+                && !shown.contains("secret-value"),
+            "{shown}"
+        );
+        settings.token_exchange.auth = Some("instanceprincipal".into());
+        let err = resolve(&settings, &|_| None).unwrap_err();
+        assert!(err.message.contains("can not be set"), "{}", err.message);
+        settings.token_exchange.auth = Some("magic".into());
+        assert_eq!(
+            resolve(&settings, &|_| None).unwrap_err().argument,
+            Some("token_exchange_auth")
+        );
+        // From the environment, as the official provider's defaults.
+        let env = env_of(vec![
+            ("TF_VAR_region", "us-ashburn-1".into()),
+            ("TF_VAR_workload_identity_token_path", "/t".into()),
+            (
+                "OCI_TOKEN_EXCHANGE_DOMAIN_URL",
+                "https://idcs-y.identity.oraclecloud.com".into(),
+            ),
+            ("TF_VAR_token_exchange_auth", "InstancePrincipal".into()),
+            (
+                "TF_VAR_token_exchange_requested_token_type",
+                "urn:oci:token-type:oci-upst".into(),
+            ),
+        ]);
+        assert!(resolve(&auth("WorkloadIdentityFederation"), &env).is_ok());
     }
 
     #[tokio::test]

@@ -26,6 +26,9 @@ pub struct Settings {
     /// Kubernetes path). Also `TF_VAR_workload_identity_token_path` /
     /// `OCI_WORKLOAD_IDENTITY_TOKEN_PATH`.
     pub workload_identity_token_path: Option<String>,
+    /// The `token_exchange_*` arguments of `WorkloadIdentityFederation` (each also
+    /// `TF_VAR_<name>` / `OCI_<NAME>`).
+    pub token_exchange: TokenExchangeSettings,
     /// How messages name the place these settings come from, e.g. `"the configuration block"`.
     /// Default: `"the explicit settings"`.
     pub origin: Option<&'static str>,
@@ -61,7 +64,44 @@ impl fmt::Debug for Settings {
                 "workload_identity_token_path",
                 &self.workload_identity_token_path,
             )
+            .field("token_exchange", &self.token_exchange)
             .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// The `token_exchange_*` settings of `WorkloadIdentityFederation`.
+#[derive(Default, Clone)]
+pub struct TokenExchangeSettings {
+    pub domain_url: Option<String>,
+    /// `OAuthClientCredentials` (default) or `InstancePrincipal`.
+    pub auth: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub requested_token_type: Option<String>,
+    /// Default `jwt`.
+    pub subject_token_type: Option<String>,
+    pub resource_type: Option<String>,
+    pub rpst_exp: Option<String>,
+    /// Accepted; the session key's public half is sent instead (as the Go SDK does).
+    pub public_key: Option<String>,
+}
+
+impl fmt::Debug for TokenExchangeSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenExchangeSettings")
+            .field("domain_url", &self.domain_url)
+            .field("auth", &self.auth)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "(sensitive)"),
+            )
+            .field("requested_token_type", &self.requested_token_type)
+            .field("subject_token_type", &self.subject_token_type)
+            .field("resource_type", &self.resource_type)
+            .field("rpst_exp", &self.rpst_exp)
+            .field("public_key", &self.public_key)
             .finish()
     }
 }

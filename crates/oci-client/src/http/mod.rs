@@ -246,7 +246,7 @@ impl HttpClient {
                         }
                         Ok(false) => {}
                         Err(e) => {
-                            tracing::debug!(error = %e, "refreshing the session token after a 401 failed");
+                            tracing::warn!(error = %e, "refreshing the session token after a 401 failed");
                         }
                     }
                 }

@@ -1,7 +1,7 @@
 //! The provider block as the official `oracle/oci` provider has it, with real Terraform:
 //! every official argument validates and plans (those without effect warn by name), the
 //! the official `auth` modes fail with a pathed diagnostic naming what is missing when their
-//! platform is absent (and `WorkloadIdentityFederation` as not supported yet),
+//! platform is absent (`WorkloadIdentityFederation` naming its missing arguments),
 //! `retry_duration_seconds` (block and environment), the WARN log line for unreachable
 //! endpoints, `filter.regex = false` in data source state, and the `LimitExceeded` diagnostic
 //! that lists the user's tokens.
@@ -193,7 +193,7 @@ async fn principal_auth_modes_without_their_platform_fail_on_the_auth_attribute(
         (
             "workloadIdentityFederation",
             "",
-            "auth mode WorkloadIdentityFederation is not supported yet",
+            "missing required WorkloadIdentityFederation configuration field(s): ",
         ),
     ] {
         write_main(
