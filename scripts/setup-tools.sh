@@ -42,10 +42,13 @@ else
   printf '%s' "$WANT" >"$STAMP"
 fi
 
-# Install the terraform shim with its shebang pointing at the venv python.
+# Install the terraform shim with its shebang pointing at the venv python, by its physical
+# path: a .venv that is a symlink (shared by several work trees) keeps a shebang that works
+# from all of them.
+VENV_REAL="$(cd "$VENV" && pwd -P)"
 shim_tmp="$(mktemp "$VENV/bin/.terraform.XXXXXX")"
 {
-  printf '#!%s\n' "$VENV/bin/python"
+  printf '#!%s\n' "$VENV_REAL/bin/python"
   tail -n +2 "$REPO_ROOT/scripts/terraform"
 } >"$shim_tmp"
 chmod 0755 "$shim_tmp"
