@@ -69,18 +69,28 @@ impl CallName<'_> {
     }
 }
 
-/// The OCI error code and message of an error body, if it has them (never the raw body).
+/// The OCI error code and message of an error body (or an OAuth 2.0 error's `error` and
+/// `error_description`, as identity domains answer token requests), if it has them (never the
+/// raw body).
 fn describe_error_body(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Body {
         code: Option<String>,
         message: Option<String>,
+        error: Option<String>,
+        error_description: Option<String>,
     }
     match serde_json::from_slice::<Body>(body) {
         Ok(Body {
             code: Some(code),
             message,
+            ..
         }) => format!(" {code}: {}", message.unwrap_or_default()),
+        Ok(Body {
+            error: Some(error),
+            error_description,
+            ..
+        }) => format!(" {error}: {}", error_description.unwrap_or_default()),
         _ => String::new(),
     }
 }
