@@ -216,7 +216,11 @@ impl WifClient {
     pub fn matches(&self, id: &str, secret: &str) -> bool {
         // Compared in full either way, so timing says nothing about a prefix.
         let same = |a: &str, b: &str| {
-            a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+            a.len() == b.len()
+                && a.bytes()
+                    .zip(b.bytes())
+                    .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                    == 0
         };
         same(&self.id, id) & same(&self.secret, secret)
     }
@@ -709,7 +713,11 @@ impl Platform {
         }
         self.wif_clients = clients;
         let files = self.wif_files();
-        write(&files.token, &self.service_account_token("terraform")?, 0o600)?;
+        write(
+            &files.token,
+            &self.service_account_token("terraform")?,
+            0o600,
+        )?;
         let untrusted =
             self.service_account_token_of("https://untrusted.example.invalid", "terraform")?;
         write(&files.untrusted_token, &untrusted, 0o600)?;

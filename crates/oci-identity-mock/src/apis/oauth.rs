@@ -143,11 +143,8 @@ async fn token(state: &MockState, domain: usize, req: Request) -> Result<Respons
             _ => return Err(invalid_client(state, "unknown client id or wrong secret")),
         }
     } else if scheme.eq_ignore_ascii_case("Signature") {
-        let verified =
-            crate::middleware::signature::check(state, &parts, &body, Rules::default())
-                .map_err(|_| {
-                    ApiError::new(401, "invalid_client", "Client authentication failed.")
-                })?;
+        let verified = crate::middleware::signature::check(state, &parts, &body, Rules::default())
+            .map_err(|_| ApiError::new(401, "invalid_client", "Client authentication failed."))?;
         match verified.principal {
             Some(p) if p.ptype == "instance" && p.tenancy == state.tenancy_ocid() => {}
             _ => {

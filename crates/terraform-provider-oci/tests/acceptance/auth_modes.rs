@@ -260,7 +260,9 @@ fn wif(env: &Env) -> Wif {
     let s = |v: &Json| v.as_str().expect("a string in the ready line").to_owned();
     let domain = &w["domains"][0];
     let read = |v: &Json| std::fs::read_to_string(s(v)).unwrap().trim().to_owned();
-    assert!(!ready.to_string().contains(&read(&domain["client_secret_path"])));
+    assert!(!ready
+        .to_string()
+        .contains(&read(&domain["client_secret_path"])));
     Wif {
         token_path: s(&w["workload_identity_token_path"]),
         untrusted_token_path: s(&w["untrusted_workload_identity_token_path"]),
@@ -326,7 +328,10 @@ async fn workload_identity_federation_creates_updates_refreshes_and_destroys() {
         .await;
     out.ok();
     let log = out.all();
-    assert!(!log.contains(&w.client_secret), "the client secret in the trace log");
+    assert!(
+        !log.contains(&w.client_secret),
+        "the client secret in the trace log"
+    );
     assert!(!log.contains("ST$ey"), "a session token in the trace log");
 }
 
@@ -386,7 +391,10 @@ async fn workload_identity_federation_rpst_and_refusals() {
     assert_eq!(out.code, 1, "{all}");
     assert!(all.contains("invalid_grant"), "{all}");
     let untrusted = std::fs::read_to_string(&w.untrusted_token_path).unwrap();
-    assert!(!all.contains(untrusted.trim()), "no subject token in the diagnostic: {all}");
+    assert!(
+        !all.contains(untrusted.trim()),
+        "no subject token in the diagnostic: {all}"
+    );
     assert!(!all.contains(&w.client_secret), "{all}");
 }
 
