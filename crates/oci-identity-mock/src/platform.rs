@@ -143,9 +143,19 @@ pub struct OkeInfo {
 struct Sessions {
     minted: HashSet<String>,
     revoked: HashSet<String>,
-    /// Resource principal 1.1: resource principal token → (service principal session token,
-    /// resource id it was issued for).
-    rpts: std::collections::HashMap<String, (String, String)>,
+    /// Resource principals 1.1 and 3.0: resource principal token → what it was issued as.
+    rpts: std::collections::HashMap<String, IssuedRpt>,
+}
+
+/// A resource principal token the mock issued (opaque to clients).
+#[derive(Debug, Clone)]
+struct IssuedRpt {
+    /// The service principal session token issued with it.
+    spst: String,
+    /// The principal (`sub`) of the session token it is exchanged for.
+    mint_as: String,
+    /// The principal that asked for it (and must sign the exchange).
+    requester: String,
 }
 
 /// The instance's certificate chain as IMDS serves it.
@@ -166,6 +176,9 @@ pub struct Platform {
     pub tenancy: String,
     pub instance_ocid: String,
     pub resource_ocid: String,
+    /// Resource principal 3.0: the parents of `resource_ocid`, nearest first (two, new at every
+    /// start).
+    pub parent_ocids: Vec<String>,
     pub region: String,
     /// The certificate chain, loaded or generated on first use (`chain()`): most mocks never
     /// serve it, and RSA key generation is the slowest part of a start.
@@ -453,6 +466,7 @@ impl Platform {
             tenancy: tenancy.to_string(),
             instance_ocid: rec.instance_ocid,
             resource_ocid: rec.resource_ocid,
+            parent_ocids: vec![ids::ocid("datasciencejob"), ids::ocid("datascienceproject")],
             region: rec.region,
             chain: Mutex::new(None),
             jwt_key,
@@ -743,23 +757,39 @@ impl Platform {
         }
     }
 
-    /// Resource principal 1.1: issues an opaque resource principal token and service principal
-    /// session token for `resource_id` (the pair a target service hands an instance).
-    pub fn issue_rpt(&self, resource_id: &str) -> (String, String) {
+    /// Resource principals 1.1 and 3.0: issues an opaque resource principal token and service
+    /// principal session token, asked for by `requester` (its OCID), to be exchanged for a
+    /// session token of `mint_as`.
+    pub fn issue_rpt(&self, requester: &str, mint_as: &str) -> (String, String) {
         let rpt = format!("rpt-{}", ids::hex_lower(40));
         let spst = format!("spst-{}", ids::hex_lower(40));
-        lock(&self.sessions)
-            .rpts
-            .insert(rpt.clone(), (spst.clone(), resource_id.to_string()));
+        lock(&self.sessions).rpts.insert(
+            rpt.clone(),
+            IssuedRpt {
+                spst: spst.clone(),
+                mint_as: mint_as.to_string(),
+                requester: requester.to_string(),
+            },
+        );
         (rpt, spst)
     }
 
-    /// Whether `rpt` was issued with `spst` (resource principal 1.1 exchange).
-    pub fn check_rpt(&self, rpt: &str, spst: &str) -> bool {
+    /// The principal a session token for `rpt` stands for, when `rpt` was issued with `spst`
+    /// to `requester`.
+    pub fn check_rpt(&self, rpt: &str, spst: &str, requester: &str) -> Option<String> {
         lock(&self.sessions)
             .rpts
             .get(rpt)
-            .is_some_and(|(s, _)| s == spst)
+            .filter(|i| i.spst == spst && i.requester == requester)
+            .map(|i| i.mint_as.clone())
+    }
+
+    /// Resource principal 3.0's chain: the resource principal pair's resource, then its parents
+    /// (`parent_ocids`, new at every start).
+    pub fn resource_chain(&self) -> Vec<String> {
+        std::iter::once(self.resource_ocid.clone())
+            .chain(self.parent_ocids.iter().cloned())
+            .collect()
     }
 
     /// Revokes every token minted so far (by this process); returns how many.

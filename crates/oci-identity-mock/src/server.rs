@@ -204,10 +204,11 @@ impl MockServer {
         let users: Vec<String> = self.user_ocids.iter().map(|u| s(u)).collect();
         let domains = serde_json::to_string(&self.identity_domains).unwrap_or_else(|_| "[]".into());
         let mut platform = format!(
-            ", \"instance_principal\": {}, \"resource_principal\": {}, \"resource_principal_1_1\": {}, \"workload_identity_federation\": {}",
+            ", \"instance_principal\": {}, \"resource_principal\": {}, \"resource_principal_1_1\": {}, \"resource_principal_3_0\": {}, \"workload_identity_federation\": {}",
             self.instance_principal(),
             self.resource_principal(),
             self.resource_principal_1_1(),
+            self.resource_principal_3_0(),
             self.workload_identity_federation()
         );
         if let Some(oke) = self.oke_workload_identity() {
@@ -277,6 +278,38 @@ impl MockServer {
             },
             "resource_ocid": p.resource_ocid,
         })
+    }
+
+    /// The ready line's `resource_principal_3_0`: `{"env": {OCI_RESOURCE_PRINCIPAL_VERSION=3.0,
+    /// OCI_RESOURCE_PRINCIPAL_VERSION_FOR_LEAF_RESOURCE=2.2,
+    /// OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE, OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE
+    /// (the 2.2 pair's files), OCI_RESOURCE_PRINCIPAL_REGION_FOR_LEAF_RESOURCE,
+    /// OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE (the first parent's token URL),
+    /// OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE}, "leaf_ocid", "parent_ocids"}`.
+    pub fn resource_principal_3_0(&self) -> serde_json::Value {
+        let p = self.state.platform();
+        let f = p.rp_files();
+        serde_json::json!({
+            "env": {
+                "OCI_RESOURCE_PRINCIPAL_VERSION": "3.0",
+                "OCI_RESOURCE_PRINCIPAL_VERSION_FOR_LEAF_RESOURCE": "2.2",
+                "OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE": f.rpst,
+                "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE": f.private_pem,
+                "OCI_RESOURCE_PRINCIPAL_REGION_FOR_LEAF_RESOURCE": p.region,
+                "OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE": format!(
+                    "{}/20180711/resourcePrincipalToken/{}",
+                    self.endpoint, p.parent_ocids[0]
+                ),
+                "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE": self.endpoint,
+            },
+            "leaf_ocid": p.resource_ocid,
+            "parent_ocids": p.parent_ocids,
+        })
+    }
+
+    /// The environment of a resource principal 3.0 (`resource_principal_3_0.env`).
+    pub fn resource_principal_3_0_env(&self) -> Vec<(String, String)> {
+        env_pairs(&self.resource_principal_3_0())
     }
 
     /// The ready line's `workload_identity_federation`: `{"workload_identity_token_path",

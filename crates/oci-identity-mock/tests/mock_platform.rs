@@ -82,9 +82,12 @@ struct Signed<'a> {
     headers: &'a [&'a str],
 }
 
+#[derive(Default)]
 struct Resp {
     status: u16,
     text: String,
+    /// The `opc-parent-rpt-url` header (resource principal 3.0).
+    parent_rpt_url: Option<String>,
 }
 
 impl Resp {
@@ -148,7 +151,12 @@ async fn send_typed(http: &reqwest::Client, r: Signed<'_>, content_type: &str) -
     let resp = req.send().await.unwrap();
     Resp {
         status: resp.status().as_u16(),
+        parent_rpt_url: resp
+            .headers()
+            .get("opc-parent-rpt-url")
+            .map(|v| v.to_str().unwrap().to_string()),
         text: resp.text().await.unwrap(),
+        ..Default::default()
     }
 }
 
@@ -183,6 +191,7 @@ async fn imds_get(http: &reqwest::Client, mock: &TestMock, path: &str, bearer: b
     Resp {
         status: resp.status().as_u16(),
         text: resp.text().await.unwrap(),
+        ..Default::default()
     }
 }
 
@@ -831,6 +840,7 @@ async fn reqwest_post(http: &reqwest::Client, url: &str) -> Resp {
     Resp {
         status: r.status().as_u16(),
         text: r.text().await.unwrap(),
+        ..Default::default()
     }
 }
 
@@ -891,6 +901,7 @@ async fn oke_token_endpoint_over_tls_with_the_mock_ca() {
             Resp {
                 status: r.status().as_u16(),
                 text: r.text().await.unwrap(),
+                ..Default::default()
             }
         }
     };
@@ -1362,6 +1373,7 @@ async fn exchange_basic(http: &reqwest::Client, w: &WifSetup, basic: &str, body:
     Resp {
         status: resp.status().as_u16(),
         text: resp.text().await.unwrap(),
+        ..Default::default()
     }
 }
 
@@ -1604,4 +1616,113 @@ fn ready_line_carries_resource_principal_1_1_and_workload_identity_federation() 
     }
     let token = std::fs::read_to_string(data.join("wif/token")).unwrap();
     assert!(!mock.ready.to_string().contains(token.trim()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource principal 3.0: the parent chain
+
+#[tokio::test]
+async fn resource_principal_3_0_parent_chain() {
+    let mock = start_mock(MockOptions::default()).await;
+    let http = http();
+    let rp3 = mock.resource_principal_3_0();
+    let env = |k: &str| rp3["env"][k].as_str().unwrap().to_string();
+    let parents: Vec<String> = rp3["parent_ocids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(parents.len(), 2);
+    let leaf_token = std::fs::read_to_string(env("OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let leaf_key = load_key_pem(
+        &std::fs::read_to_string(env("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE"))
+            .unwrap(),
+    );
+    let leaf = format!("ST${leaf_token}");
+    let get = |url: String, key_id: String, key| {
+        send(
+            &http,
+            Signed {
+                method: "GET",
+                url,
+                body: None,
+                key_id,
+                key,
+                headers: GET_HEADERS,
+            },
+        )
+    };
+    let session = new_key();
+    let exchange = |answer: Value, key_id: String, key| {
+        let body = json!({
+            "resourcePrincipalToken": answer["resourcePrincipalToken"],
+            "servicePrincipalSessionToken": answer["servicePrincipalSessionToken"],
+            "sessionPublicKey": spki_b64(&session),
+        })
+        .to_string()
+        .into_bytes();
+        send(
+            &http,
+            Signed {
+                method: "POST",
+                url: format!(
+                    "{}/v1/resourcePrincipalSessionToken",
+                    env("OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE")
+                ),
+                body: Some(body),
+                key_id,
+                key,
+                headers: POST_HEADERS,
+            },
+        )
+    };
+    // The leaf gets its parent's token; the answer names the grandparent's URL.
+    let first_url = env("OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE");
+    assert!(first_url.ends_with(&parents[0]), "{first_url}");
+    let r = get(first_url.clone(), leaf.clone(), &leaf_key).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let next = r.parent_rpt_url.clone().expect("opc-parent-rpt-url");
+    assert_eq!(
+        next,
+        format!(
+            "{}/20180711/resourcePrincipalToken/{}",
+            mock.endpoint, parents[1]
+        )
+    );
+    let answer = r.json();
+    // Only the principal that got the token may exchange it.
+    let other = new_key();
+    let inst = instance(&http, &mock).await;
+    let ip = format!("ST${}", session_token(&http, &mock, &inst, &other).await);
+    assert_eq!(exchange(answer.clone(), ip, &other).await.status, 401);
+    let r = exchange(answer, leaf.clone(), &leaf_key).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let parent_token = r.json()["token"].as_str().unwrap().to_string();
+    let (_, c) = claims(&parent_token);
+    assert_eq!(c["sub"], parents[0].as_str());
+    assert_eq!(c["ptype"], "resource");
+    // The leaf may not skip a level.
+    assert_eq!(get(next.clone(), leaf.clone(), &leaf_key).await.status, 404);
+    // The parent's session token gets the grandparent's: the end of the chain.
+    let parent = format!("ST${parent_token}");
+    let r = get(next, parent.clone(), &session).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.parent_rpt_url, None);
+    let r = exchange(r.json(), parent, &session).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let top = r.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(claims(&top).1["sub"], parents[1].as_str());
+    let r = list_tokens(
+        &http,
+        &mock.endpoint,
+        &mock.user_ocids[0],
+        &format!("ST${top}"),
+        &session,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
 }

@@ -243,6 +243,28 @@ async fn resource_principal_1_1_creates_updates_refreshes_and_destroys() {
     );
 }
 
+/// Resource principal 3.0: the 2.2 pair is the leaf; its parent's token (signed by the leaf),
+/// then the grandparent's (signed by the parent's session token, from `opc-parent-rpt-url`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn resource_principal_3_0_follows_the_parent_chain() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    let vars = env.mock.resource_principal_3_0_env();
+    as_platform(&mut env, vars);
+    lifecycle(&env, "  auth = \"ResourcePrincipal\"").await;
+    let stats = env.stats();
+    let rpts = stats["requests"]["GetResourcePrincipalToken"]["by_status"]["200"]
+        .as_u64()
+        .unwrap_or(0);
+    // Two tokens (parent, grandparent) and two exchanges per provider process; no instance.
+    assert!(rpts >= 8 && rpts % 2 == 0, "{stats}");
+    assert_eq!(federations(&env, "rpst"), rpts, "{stats}");
+    assert_eq!(federations(&env, "x509"), 0, "{stats}");
+}
+
 /// The ready line's workload identity federation block: (token path, untrusted token path,
 /// region, Default domain URL, its client id, its client secret).
 struct Wif {
