@@ -979,4 +979,45 @@ mod tests {
             .unwrap()
             .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
     }
+
+    #[test]
+    fn workload_identity_federation_material() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Platform::open(dir.path(), "ocid1.tenancy.oc1..t", 60).unwrap();
+        p.open_wif(2).unwrap();
+        let app = p.wif_client(1).unwrap().clone();
+        let secret = std::fs::read_to_string(&app.secret_file).unwrap();
+        assert!(app.matches(&app.id, &secret));
+        assert!(!app.matches(&app.id, &format!("{secret}x")));
+        assert!(!app.matches(&p.wif_client(0).unwrap().id, &secret));
+        let shown = format!("{:?}", p.wif_clients());
+        assert!(!shown.contains(&secret), "{shown}");
+        // Kept across restarts.
+        let mut again = Platform::open(dir.path(), "ocid1.tenancy.oc1..t", 60).unwrap();
+        again.open_wif(2).unwrap();
+        assert_eq!(again.wif_client(1), Some(&app));
+        // Subject tokens.
+        let now = chrono::Utc::now().timestamp();
+        let files = p.wif_files();
+        let token = std::fs::read_to_string(&files.token).unwrap();
+        assert_eq!(
+            again.verify_service_account_token(&token, now).unwrap(),
+            "system:serviceaccount:default:terraform"
+        );
+        let untrusted = std::fs::read_to_string(&files.untrusted_token).unwrap();
+        assert!(p.verify_service_account_token(&untrusted, now).is_err());
+        assert!(p
+            .verify_service_account_token(&token, now + 400 * 24 * 3600)
+            .is_err());
+        // A service-account token is not a session token, nor the reverse.
+        assert_eq!(
+            p.verify_session(&token, now).unwrap_err(),
+            SessionError::Unknown
+        );
+        let k = crate::keys::generate_rsa_2048().unwrap();
+        let session = p
+            .mint("ocid1.instance.oc1..i", "instance", &k.spki_der)
+            .unwrap();
+        assert!(p.verify_service_account_token(&session, now).is_err());
+    }
 }

@@ -1,7 +1,10 @@
-//! Resource principals, version 2.2: the platform hands over a session token (RPST) and its
+//! Resource principals. Version 2.2: the platform hands over a session token (RPST) and its
 //! private key, inline or as absolute paths to files the platform rotates. No network: the
 //! files are re-read when the token is due and after a 401. The tenancy is the token's
-//! `res_tenant` claim.
+//! `res_tenant` claim. Version 1.1 ([`ResourcePrincipal11`]): a resource principal token from
+//! a target service, exchanged for a session token, both signed by the instance principal.
+//! Version 3.0 ([`ResourcePrincipal30`]): a leaf resource's principal (1.1 or 2.2) climbs a
+//! chain of parent resources (`opc-parent-rpt-url`).
 
 use std::fmt;
 use std::path::PathBuf;
