@@ -156,7 +156,6 @@ async fn send_typed(http: &reqwest::Client, r: Signed<'_>, content_type: &str) -
             .get("opc-parent-rpt-url")
             .map(|v| v.to_str().unwrap().to_string()),
         text: resp.text().await.unwrap(),
-        ..Default::default()
     }
 }
 
