@@ -357,6 +357,42 @@ async fn workload_identity_federation_creates_updates_refreshes_and_destroys() {
     assert!(!log.contains("ST$ey"), "a session token in the trace log");
 }
 
+/// `token_exchange_auth = "InstancePrincipal"`: the exchange is signed by the instance (the
+/// mock's metadata service and federation) instead of the OAuth client's secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn workload_identity_federation_signed_by_the_instance() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    let vars = env.mock.instance_principal_env();
+    as_platform(&mut env, vars);
+    let w = wif(&env);
+    let provider = format!(
+        r#"  auth                                = "WorkloadIdentityFederation"
+  region                              = "{region}"
+  workload_identity_token_path        = "{token}"
+  token_exchange_domain_url           = "{url}"
+  token_exchange_auth                 = "InstancePrincipal"
+  token_exchange_requested_token_type = "urn:oci:token-type:oci-rpst"
+  token_exchange_resource_type        = "workload""#,
+        region = w.region,
+        token = w.token_path,
+        url = w.domain_url,
+    );
+    let data = format!(
+        "data \"oci_identity_auth_tokens\" \"t\" {{\n  user_id = \"{}\"\n}}\n",
+        env.user(1)
+    );
+    write_main(&env, &provider, &data);
+    env.plan().await.ok();
+    let stats = env.stats();
+    assert!(federations(&env, "wif") >= 1, "{stats}");
+    assert!(federations(&env, "x509") >= 1, "{stats}");
+    assert_eq!(stats["auth_failures"], 0, "{stats}");
+}
+
 /// A resource principal session token (`oci-rpst` with `res_type`) works; a wrong client
 /// secret is a 401 `invalid_client` diagnostic naming the mode, without the secret; a subject
 /// token of an untrusted issuer is a 400 `invalid_grant`.
