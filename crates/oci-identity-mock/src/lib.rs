@@ -12,12 +12,15 @@
 //!
 //! The mock also plays the OCI platform ([`platform`]): an instance metadata service under
 //! `/opc/v2` and the auth service's `POST /v1/x509` on the main listener, resource principal
-//! 1.1 endpoints and a 2.2 token pair in `DIR/rp/`, and with `--oke`
+//! 1.1 and 3.0 endpoints and a 2.2 token pair in `DIR/rp/`, each identity domain's
+//! `/oauth2/v1/token` (workload identity federation's token exchange), and with `--oke`
 //! ([`MockOptions::oke`]) the OKE workload-identity endpoint (TLS on `127.0.0.N:12250`). The
 //! session tokens these mint (`--session-ttl-s`) sign API requests as `ST$<jwt>`; their
 //! principals act as a dynamic group allowed to `manage users in tenancy`. The ready line's
-//! `instance_principal`, `resource_principal` and `oke_workload_identity` blocks give the
-//! environment a client exports.
+//! `instance_principal`, `resource_principal`, `resource_principal_1_1`,
+//! `resource_principal_3_0` and `oke_workload_identity` blocks give the environment a client
+//! exports; `workload_identity_federation` gives the paths of each domain's OAuth app and of
+//! the subject tokens.
 //!
 //! # Identity domains and authorization
 //!

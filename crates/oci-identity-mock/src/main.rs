@@ -27,6 +27,23 @@ When ready it prints one JSON line on stdout:
                           \"OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM\": \"DIR/rp/private.pem\",
                           \"OCI_RESOURCE_PRINCIPAL_REGION\": ...}, \"resource_ocid\": ...,
                           \"private_pem_encrypted\": ..., \"private_pem_passphrase\": ...},
+   \"resource_principal_1_1\": {\"env\": {\"OCI_RESOURCE_PRINCIPAL_VERSION\": \"1.1\",
+                          \"OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT\": ..., \"OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT\": ...,
+                          \"OCI_RESOURCE_PRINCIPAL_REGION\": ..., \"OCI_METADATA_BASE_URL\": ...,
+                          \"OCI_SDK_AUTH_CLIENT_REGION_URL\": ...}, \"resource_ocid\": ...},
+   \"resource_principal_3_0\": {\"env\": {\"OCI_RESOURCE_PRINCIPAL_VERSION\": \"3.0\",
+                          \"OCI_RESOURCE_PRINCIPAL_VERSION_FOR_LEAF_RESOURCE\": \"2.2\",
+                          \"OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE\": \"DIR/rp/rpst\",
+                          \"OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE\": \"DIR/rp/private.pem\",
+                          \"OCI_RESOURCE_PRINCIPAL_REGION_FOR_LEAF_RESOURCE\": ...,
+                          \"OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE\": ...,
+                          \"OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE\": ...},
+                          \"leaf_ocid\": ..., \"parent_ocids\": [...]},
+   \"workload_identity_federation\": {\"workload_identity_token_path\": \"DIR/wif/token\",
+                          \"untrusted_workload_identity_token_path\": \"DIR/wif/token-untrusted\",
+                          \"region\": ..., \"domains\": [{\"domain_url\": ...,
+                          \"client_id_path\": \"DIR/wif/domain-0/client-id\",
+                          \"client_secret_path\": \"DIR/wif/domain-0/client-secret\"}]},
    \"oke_workload_identity\": {\"env\": {\"KUBERNETES_SERVICE_HOST\": \"127.0.0.N\",
                           \"OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH\": \"DIR/oke/ca.crt\",
                           \"OCI_RESOURCE_PRINCIPAL_VERSION\": \"2.2\", \"OCI_RESOURCE_PRINCIPAL_REGION\": ...},
@@ -45,6 +62,13 @@ The platform (always on, main listener):
                        or <tenancy>/fed-x509/<sha1 fp>, host need not be signed): {\"token\": JWT}
   GET  /20180711/resourcePrincipalToken/{id}, POST /v1/resourcePrincipalSessionToken
                        resource principal 1.1 (signed with an instance principal's ST$ token)
+                       and 3.0 (signed with a resource principal's: its parent's token, with
+                       opc-parent-rpt-url naming the next parent's while there is one)
+  POST /oauth2/v1/token on each identity domain's listener
+                       workload identity federation: the token exchange (form body, client
+                       authenticated by HTTP Basic with the domain's app in DIR/wif/domain-N/,
+                       or by an instance principal's signature; subject token DIR/wif/token);
+                       {\"token\": JWT}; OAuth errors {\"error\": \"invalid_client\", ...}
   Requests signed with keyId ST$<JWT> are accepted while the JWT (signed by the mock) is
   unexpired and not revoked, verified with its jwk claim; otherwise 401 NotAuthenticated.
   DIR/rp/: a resource principal 2.2 pair (rpst, private.pem, private-encrypted.pem, passphrase),

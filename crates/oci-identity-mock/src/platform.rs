@@ -17,7 +17,13 @@
 //!   `rp/passphrase`: a resource principal 2.2 token pair: a new token at every start (the key
 //!   is kept), a new key and token on `POST /_mock/resource-principal/rotate`;
 //! - `oke/ca.crt`, `oke/token` (with `--oke`): the OKE endpoint's CA (new at every start) and
-//!   the service-account token it accepts.
+//!   the service-account token it accepts;
+//! - `wif/domain-<N>/client-id`, `wif/domain-<N>/client-secret`: the confidential OAuth app of
+//!   identity domain N (0 = Default) that workload identity federation authenticates with
+//!   (kept across restarts); `wif/token`: a Kubernetes service-account token (a JWT the mock
+//!   signs, `system:serviceaccount:default:terraform`, new at every start) the domains'
+//!   `/oauth2/v1/token` accepts as the subject token; `wif/token-untrusted`: one from an issuer
+//!   no domain trusts.
 //!
 //! # Session tokens
 //!
@@ -137,9 +143,19 @@ pub struct OkeInfo {
 struct Sessions {
     minted: HashSet<String>,
     revoked: HashSet<String>,
-    /// Resource principal 1.1: resource principal token → (service principal session token,
-    /// resource id it was issued for).
-    rpts: std::collections::HashMap<String, (String, String)>,
+    /// Resource principals 1.1 and 3.0: resource principal token → what it was issued as.
+    rpts: std::collections::HashMap<String, IssuedRpt>,
+}
+
+/// A resource principal token the mock issued (opaque to clients).
+#[derive(Debug, Clone)]
+struct IssuedRpt {
+    /// The service principal session token issued with it.
+    spst: String,
+    /// The principal (`sub`) of the session token it is exchanged for.
+    mint_as: String,
+    /// The principal that asked for it (and must sign the exchange).
+    requester: String,
 }
 
 /// The instance's certificate chain as IMDS serves it.
@@ -160,6 +176,9 @@ pub struct Platform {
     pub tenancy: String,
     pub instance_ocid: String,
     pub resource_ocid: String,
+    /// Resource principal 3.0: the parents of `resource_ocid`, nearest first (two, new at every
+    /// start).
+    pub parent_ocids: Vec<String>,
     pub region: String,
     /// The certificate chain, loaded or generated on first use (`chain()`): most mocks never
     /// serve it, and RSA key generation is the slowest part of a start.
@@ -176,6 +195,57 @@ pub struct Platform {
     pub(crate) oke: Mutex<Option<OkeInfo>>,
     /// Serialises rotations of the resource principal files.
     rp_lock: Mutex<()>,
+    /// Workload identity federation: the OAuth app of each identity domain.
+    wif_clients: Vec<WifClient>,
+}
+
+/// The issuer of the service-account tokens the mock signs (OKE and workload identity
+/// federation).
+pub const SERVICE_ACCOUNT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
+
+/// An identity domain's confidential OAuth app (workload identity federation's client
+/// authentication).
+#[derive(Clone, PartialEq, Eq)]
+pub struct WifClient {
+    pub id: String,
+    secret: String,
+    pub id_file: PathBuf,
+    pub secret_file: PathBuf,
+}
+
+impl std::fmt::Debug for WifClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WifClient")
+            .field("id", &self.id)
+            .field("secret", &"(sensitive)")
+            .field("id_file", &self.id_file)
+            .field("secret_file", &self.secret_file)
+            .finish()
+    }
+}
+
+impl WifClient {
+    /// Whether `id` and `secret` are this app's.
+    pub fn matches(&self, id: &str, secret: &str) -> bool {
+        // Compared in full either way, so timing says nothing about a prefix.
+        let same = |a: &str, b: &str| {
+            a.len() == b.len()
+                && a.bytes()
+                    .zip(b.bytes())
+                    .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                    == 0
+        };
+        same(&self.id, id) & same(&self.secret, secret)
+    }
+}
+
+/// The workload identity federation subject tokens' files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WifFiles {
+    /// `wif/token`: accepted.
+    pub token: PathBuf,
+    /// `wif/token-untrusted`: a JWT of an issuer no domain trusts (400 `invalid_grant`).
+    pub untrusted_token: PathBuf,
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> MockError {
@@ -396,6 +466,7 @@ impl Platform {
             tenancy: tenancy.to_string(),
             instance_ocid: rec.instance_ocid,
             resource_ocid: rec.resource_ocid,
+            parent_ocids: vec![ids::ocid("datasciencejob"), ids::ocid("datascienceproject")],
             region: rec.region,
             chain: Mutex::new(None),
             jwt_key,
@@ -406,6 +477,7 @@ impl Platform {
             oke_tokens: Vec::new(),
             oke: Mutex::new(None),
             rp_lock: Mutex::new(()),
+            wif_clients: Vec::new(),
         };
         platform.oke_tokens = vec![
             platform.service_account_token("terraform")?,
@@ -474,9 +546,13 @@ impl Platform {
     /// A Kubernetes service-account token (a JWT, as the SDKs expect: the Python SDK decodes
     /// it and checks `exp`) for `default/<name>`, valid for a year. Not a session token.
     fn service_account_token(&self, name: &str) -> Result<String, MockError> {
+        self.service_account_token_of(SERVICE_ACCOUNT_ISSUER, name)
+    }
+
+    fn service_account_token_of(&self, issuer: &str, name: &str) -> Result<String, MockError> {
         let now = chrono::Utc::now().timestamp();
         self.sign_jwt(&json!({
-            "iss": "https://kubernetes.default.svc.cluster.local",
+            "iss": issuer,
             "sub": format!("system:serviceaccount:default:{name}"),
             "aud": ["https://kubernetes.default.svc.cluster.local"],
             "iat": now,
@@ -511,6 +587,18 @@ impl Platform {
     /// Mints a session token for `ocid` (`ptype` = `instance` | `resource`) bound to the
     /// session public key `session_spki`.
     pub fn mint(&self, ocid: &str, ptype: &str, session_spki: &[u8]) -> Result<String, String> {
+        self.mint_with(ocid, ptype, ptype, session_spki)
+    }
+
+    /// [`Platform::mint`] with a `res_type` claim of its own (workload identity federation's
+    /// `res_type`).
+    pub fn mint_with(
+        &self,
+        ocid: &str,
+        ptype: &str,
+        res_type: &str,
+        session_spki: &[u8],
+    ) -> Result<String, String> {
         let jti = ids::hex_lower(32);
         let jwk = jwk_of_spki(session_spki, &format!("{ptype}-session"))
             .ok_or("the session public key is not an RSA SubjectPublicKeyInfo")?;
@@ -527,7 +615,7 @@ impl Platform {
             "tenant": self.tenancy,
             "res_tenant": self.tenancy,
             "res_compartment": self.tenancy,
-            "res_type": ptype,
+            "res_type": res_type,
             "jwk": jwk.to_string(),
         });
         let jwt = self.sign_jwt(&claims)?;
@@ -537,23 +625,10 @@ impl Platform {
 
     /// Verifies a session token (the part after `ST$`) at `now` (Unix seconds).
     pub fn verify_session(&self, jwt: &str, now: i64) -> Result<Session, SessionError> {
-        let mut parts = jwt.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let claims = self.verify_jwt(jwt).ok_or(SessionError::Unknown)?;
+        if claims["iss"] != "authService.oracle.com" {
             return Err(SessionError::Unknown);
-        };
-        let sig = URL_SAFE_NO_PAD
-            .decode(s)
-            .map_err(|_| SessionError::Unknown)?;
-        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &self.jwt_spki)
-            .verify(format!("{h}.{p}").as_bytes(), &sig)
-            .map_err(|_| SessionError::Unknown)?;
-        let claims: Value = URL_SAFE_NO_PAD
-            .decode(p)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or(SessionError::Unknown)?;
+        }
         let exp = claims["exp"].as_i64().ok_or(SessionError::Unknown)?;
         let jti = claims["jti"].as_str().unwrap_or_default();
         if lock(&self.sessions).revoked.contains(jti) {
@@ -579,23 +654,142 @@ impl Platform {
         })
     }
 
-    /// Resource principal 1.1: issues an opaque resource principal token and service principal
-    /// session token for `resource_id` (the pair a target service hands an instance).
-    pub fn issue_rpt(&self, resource_id: &str) -> (String, String) {
+    /// The claims of a JWT signed with the mock's key (any JWT: session or service-account
+    /// token), or None.
+    fn verify_jwt(&self, jwt: &str) -> Option<Value> {
+        let mut parts = jwt.split('.');
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &self.jwt_spki)
+            .verify(format!("{h}.{p}").as_bytes(), &sig)
+            .ok()?;
+        URL_SAFE_NO_PAD
+            .decode(p)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .filter(Value::is_object)
+    }
+
+    /// Checks a workload identity federation subject token at `now`: a service-account JWT
+    /// the mock signed, of the trusted issuer, not expired, for a Kubernetes service account.
+    /// Returns its `sub`; `Err` says why not (for the `invalid_grant` description, never the
+    /// token).
+    pub fn verify_service_account_token(&self, jwt: &str, now: i64) -> Result<String, String> {
+        let claims = self
+            .verify_jwt(jwt.trim())
+            .ok_or("the subject token is not a JWT signed by a trusted issuer")?;
+        if claims["iss"] != SERVICE_ACCOUNT_ISSUER {
+            return Err("the subject token's issuer is not trusted by this domain".into());
+        }
+        match claims["exp"].as_i64() {
+            Some(exp) if exp > now => {}
+            _ => return Err("the subject token has expired".into()),
+        }
+        match claims["sub"].as_str() {
+            Some(sub) if sub.starts_with("system:serviceaccount:") => Ok(sub.to_string()),
+            _ => Err("the subject token's subject is not a service account".into()),
+        }
+    }
+
+    /// Creates (or loads) the OAuth app of each of `domains` identity domains and writes the
+    /// subject tokens (see the module docs). Blocking.
+    pub(crate) fn open_wif(&mut self, domains: usize) -> Result<(), MockError> {
+        let wif = self.dir.join("wif");
+        mkdir(&wif)?;
+        let mut clients = Vec::new();
+        for index in 0..domains {
+            let d = wif.join(format!("domain-{index}"));
+            mkdir(&d)?;
+            let id_file = d.join("client-id");
+            let secret_file = d.join("client-secret");
+            let (id, secret) = match (read_text(&id_file)?, read_text(&secret_file)?) {
+                (Some(id), Some(secret)) if !id.trim().is_empty() && !secret.trim().is_empty() => {
+                    (id.trim().to_string(), secret.trim().to_string())
+                }
+                _ => {
+                    let id = ids::hex_lower(32);
+                    let secret = format!("idcscs-{}", ids::hex_lower(36));
+                    write(&secret_file, &secret, 0o600)?;
+                    write(&id_file, &id, 0o600)?;
+                    (id, secret)
+                }
+            };
+            clients.push(WifClient {
+                id,
+                secret,
+                id_file,
+                secret_file,
+            });
+        }
+        self.wif_clients = clients;
+        let files = self.wif_files();
+        write(
+            &files.token,
+            &self.service_account_token("terraform")?,
+            0o600,
+        )?;
+        let untrusted =
+            self.service_account_token_of("https://untrusted.example.invalid", "terraform")?;
+        write(&files.untrusted_token, &untrusted, 0o600)?;
+        Ok(())
+    }
+
+    /// The OAuth app of identity domain `index` (0 = Default).
+    pub fn wif_client(&self, index: usize) -> Option<&WifClient> {
+        self.wif_clients.get(index)
+    }
+
+    /// Every domain's OAuth app, in domain order.
+    pub fn wif_clients(&self) -> &[WifClient] {
+        &self.wif_clients
+    }
+
+    /// The subject tokens' files.
+    pub fn wif_files(&self) -> WifFiles {
+        let d = self.dir.join("wif");
+        WifFiles {
+            token: d.join("token"),
+            untrusted_token: d.join("token-untrusted"),
+        }
+    }
+
+    /// Resource principals 1.1 and 3.0: issues an opaque resource principal token and service
+    /// principal session token, asked for by `requester` (its OCID), to be exchanged for a
+    /// session token of `mint_as`.
+    pub fn issue_rpt(&self, requester: &str, mint_as: &str) -> (String, String) {
         let rpt = format!("rpt-{}", ids::hex_lower(40));
         let spst = format!("spst-{}", ids::hex_lower(40));
-        lock(&self.sessions)
-            .rpts
-            .insert(rpt.clone(), (spst.clone(), resource_id.to_string()));
+        lock(&self.sessions).rpts.insert(
+            rpt.clone(),
+            IssuedRpt {
+                spst: spst.clone(),
+                mint_as: mint_as.to_string(),
+                requester: requester.to_string(),
+            },
+        );
         (rpt, spst)
     }
 
-    /// Whether `rpt` was issued with `spst` (resource principal 1.1 exchange).
-    pub fn check_rpt(&self, rpt: &str, spst: &str) -> bool {
+    /// The principal a session token for `rpt` stands for, when `rpt` was issued with `spst`
+    /// to `requester`.
+    pub fn check_rpt(&self, rpt: &str, spst: &str, requester: &str) -> Option<String> {
         lock(&self.sessions)
             .rpts
             .get(rpt)
-            .is_some_and(|(s, _)| s == spst)
+            .filter(|i| i.spst == spst && i.requester == requester)
+            .map(|i| i.mint_as.clone())
+    }
+
+    /// Resource principal 3.0's chain: the resource principal pair's resource, then its parents
+    /// (`parent_ocids`, new at every start).
+    pub fn resource_chain(&self) -> Vec<String> {
+        std::iter::once(self.resource_ocid.clone())
+            .chain(self.parent_ocids.iter().cloned())
+            .collect()
     }
 
     /// Revokes every token minted so far (by this process); returns how many.
@@ -784,5 +978,46 @@ mod tests {
         assert!(std::fs::read_to_string(p.rp_files().private_encrypted_pem)
             .unwrap()
             .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    }
+
+    #[test]
+    fn workload_identity_federation_material() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Platform::open(dir.path(), "ocid1.tenancy.oc1..t", 60).unwrap();
+        p.open_wif(2).unwrap();
+        let app = p.wif_client(1).unwrap().clone();
+        let secret = std::fs::read_to_string(&app.secret_file).unwrap();
+        assert!(app.matches(&app.id, &secret));
+        assert!(!app.matches(&app.id, &format!("{secret}x")));
+        assert!(!app.matches(&p.wif_client(0).unwrap().id, &secret));
+        let shown = format!("{:?}", p.wif_clients());
+        assert!(!shown.contains(&secret), "{shown}");
+        // Kept across restarts.
+        let mut again = Platform::open(dir.path(), "ocid1.tenancy.oc1..t", 60).unwrap();
+        again.open_wif(2).unwrap();
+        assert_eq!(again.wif_client(1), Some(&app));
+        // Subject tokens.
+        let now = chrono::Utc::now().timestamp();
+        let files = p.wif_files();
+        let token = std::fs::read_to_string(&files.token).unwrap();
+        assert_eq!(
+            again.verify_service_account_token(&token, now).unwrap(),
+            "system:serviceaccount:default:terraform"
+        );
+        let untrusted = std::fs::read_to_string(&files.untrusted_token).unwrap();
+        assert!(p.verify_service_account_token(&untrusted, now).is_err());
+        assert!(p
+            .verify_service_account_token(&token, now + 400 * 24 * 3600)
+            .is_err());
+        // A service-account token is not a session token, nor the reverse.
+        assert_eq!(
+            p.verify_session(&token, now).unwrap_err(),
+            SessionError::Unknown
+        );
+        let k = crate::keys::generate_rsa_2048().unwrap();
+        let session = p
+            .mint("ocid1.instance.oc1..i", "instance", &k.spki_der)
+            .unwrap();
+        assert!(p.verify_service_account_token(&session, now).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! The listeners and the assembly of the APIs served on them: [`router`] merges the classic
 //! Identity API (with its identity domains) and the admin API (plus any extra routers, see
 //! [`start_with`]) on the main listener; every identity domain gets a listener of its own with
-//! its SCIM API. [`start`] binds, serves over abortable listeners (`conn`) and returns a
+//! its SCIM API and its OAuth token endpoint (`apis::oauth`). [`start`] binds, serves over abortable listeners (`conn`) and returns a
 //! [`MockServer`].
 
 use std::future::Future;
@@ -110,7 +110,7 @@ pub async fn start_with(
             index,
             base: url.into(),
         };
-        let app = apis::scim::router(&state, ctx);
+        let app = apis::scim::router(&state, ctx).merge(apis::oauth::router(&state, index));
         let (_, task) = serve_on(listener, app, stopped(rx.clone()))?;
         tasks.push(task);
     }
@@ -204,9 +204,12 @@ impl MockServer {
         let users: Vec<String> = self.user_ocids.iter().map(|u| s(u)).collect();
         let domains = serde_json::to_string(&self.identity_domains).unwrap_or_else(|_| "[]".into());
         let mut platform = format!(
-            ", \"instance_principal\": {}, \"resource_principal\": {}",
+            ", \"instance_principal\": {}, \"resource_principal\": {}, \"resource_principal_1_1\": {}, \"resource_principal_3_0\": {}, \"workload_identity_federation\": {}",
             self.instance_principal(),
-            self.resource_principal()
+            self.resource_principal(),
+            self.resource_principal_1_1(),
+            self.resource_principal_3_0(),
+            self.workload_identity_federation()
         );
         if let Some(oke) = self.oke_workload_identity() {
             platform.push_str(&format!(", \"oke_workload_identity\": {oke}"));
@@ -255,6 +258,91 @@ impl MockServer {
             "private_pem_encrypted": f.private_encrypted_pem,
             "private_pem_passphrase": f.passphrase,
         })
+    }
+
+    /// The ready line's `resource_principal_1_1`: `{"env": {OCI_RESOURCE_PRINCIPAL_VERSION=1.1,
+    /// OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT, OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT,
+    /// OCI_RESOURCE_PRINCIPAL_REGION, OCI_METADATA_BASE_URL, OCI_SDK_AUTH_CLIENT_REGION_URL},
+    /// "resource_ocid"}`: the instance (whose principal signs both calls) and the two token
+    /// endpoints, all on the main listener.
+    pub fn resource_principal_1_1(&self) -> serde_json::Value {
+        let p = self.state.platform();
+        serde_json::json!({
+            "env": {
+                "OCI_RESOURCE_PRINCIPAL_VERSION": "1.1",
+                "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT": self.endpoint,
+                "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT": self.endpoint,
+                "OCI_RESOURCE_PRINCIPAL_REGION": p.region,
+                "OCI_METADATA_BASE_URL": format!("{}{}", self.endpoint, apis::imds::IMDS_BASE_PATH),
+                "OCI_SDK_AUTH_CLIENT_REGION_URL": self.endpoint,
+            },
+            "resource_ocid": p.resource_ocid,
+        })
+    }
+
+    /// The ready line's `resource_principal_3_0`: `{"env": {OCI_RESOURCE_PRINCIPAL_VERSION=3.0,
+    /// OCI_RESOURCE_PRINCIPAL_VERSION_FOR_LEAF_RESOURCE=2.2,
+    /// OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE, OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE
+    /// (the 2.2 pair's files), OCI_RESOURCE_PRINCIPAL_REGION_FOR_LEAF_RESOURCE,
+    /// OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE (the first parent's token URL),
+    /// OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE}, "leaf_ocid", "parent_ocids"}`.
+    pub fn resource_principal_3_0(&self) -> serde_json::Value {
+        let p = self.state.platform();
+        let f = p.rp_files();
+        serde_json::json!({
+            "env": {
+                "OCI_RESOURCE_PRINCIPAL_VERSION": "3.0",
+                "OCI_RESOURCE_PRINCIPAL_VERSION_FOR_LEAF_RESOURCE": "2.2",
+                "OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE": f.rpst,
+                "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE": f.private_pem,
+                "OCI_RESOURCE_PRINCIPAL_REGION_FOR_LEAF_RESOURCE": p.region,
+                "OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE": format!(
+                    "{}/20180711/resourcePrincipalToken/{}",
+                    self.endpoint, p.parent_ocids[0]
+                ),
+                "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE": self.endpoint,
+            },
+            "leaf_ocid": p.resource_ocid,
+            "parent_ocids": p.parent_ocids,
+        })
+    }
+
+    /// The environment of a resource principal 3.0 (`resource_principal_3_0.env`).
+    pub fn resource_principal_3_0_env(&self) -> Vec<(String, String)> {
+        env_pairs(&self.resource_principal_3_0())
+    }
+
+    /// The ready line's `workload_identity_federation`: `{"workload_identity_token_path",
+    /// "untrusted_workload_identity_token_path", "region", "domains": [{"domain_url",
+    /// "client_id_path", "client_secret_path"}]}` (one confidential OAuth app per identity
+    /// domain, in the order of `identity_domains`; paths only, never the secrets).
+    pub fn workload_identity_federation(&self) -> serde_json::Value {
+        let p = self.state.platform();
+        let urls = lock(&self.state.inner.domain_urls).clone();
+        let files = p.wif_files();
+        let domains: Vec<serde_json::Value> = p
+            .wif_clients()
+            .iter()
+            .zip(&urls)
+            .map(|(c, url)| {
+                serde_json::json!({
+                    "domain_url": url,
+                    "client_id_path": c.id_file,
+                    "client_secret_path": c.secret_file,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "workload_identity_token_path": files.token,
+            "untrusted_workload_identity_token_path": files.untrusted_token,
+            "region": p.region,
+            "domains": domains,
+        })
+    }
+
+    /// The environment of a resource principal 1.1 (`resource_principal_1_1.env`).
+    pub fn resource_principal_1_1_env(&self) -> Vec<(String, String)> {
+        env_pairs(&self.resource_principal_1_1())
     }
 
     /// The ready line's `oke_workload_identity` (with `--oke` only): `{"env":

@@ -57,8 +57,9 @@ impl MockState {
             )));
         }
         let store = Store::open(&opts.data_dir, opts.users, opts.domains)?;
-        let platform =
+        let mut platform =
             crate::platform::Platform::open(&store.dir, store.tenancy_ocid(), opts.session_ttl_s)?;
+        platform.open_wif(store.domains().len())?;
         Ok(MockState {
             inner: Arc::new(Shared {
                 store: Mutex::new(store),

@@ -53,14 +53,14 @@ pub(crate) struct Stats {
     auth_failures: u64,
     rate_limited: u64,
     faults: BTreeMap<&'static str, u64>,
-    /// Federation requests by flow (`x509`, `rpst`, `oke`), answered or not.
+    /// Federation requests by flow (`x509`, `rpst`, `oke`, `wif`), answered or not.
     federation: BTreeMap<&'static str, u64>,
     /// `ST$` session tokens refused, by [`SessionError::name`].
     session_failures: BTreeMap<&'static str, u64>,
 }
 
 /// The federation flows counted in `federation_requests`.
-pub(crate) const FEDERATION_FLOWS: [&str; 3] = ["x509", "rpst", "oke"];
+pub(crate) const FEDERATION_FLOWS: [&str; 4] = ["x509", "rpst", "oke", "wif"];
 
 impl Default for Stats {
     fn default() -> Stats {

@@ -1,6 +1,7 @@
 //! The mock playing the OCI platform, tested independently of the client crate: requests are
 //! signed by hand here with aws-lc-rs (instance metadata, the `/v1/x509` federation, `ST$`
-//! session tokens, the resource principal pair, the OKE endpoint over TLS), and by the official
+//! session tokens, the resource principal pair, the OKE endpoint over TLS, the identity
+//! domains' workload identity federation token exchange), and by the official
 //! OCI Python SDK's own signers.
 
 use std::path::Path;
@@ -81,9 +82,12 @@ struct Signed<'a> {
     headers: &'a [&'a str],
 }
 
+#[derive(Default)]
 struct Resp {
     status: u16,
     text: String,
+    /// The `opc-parent-rpt-url` header (resource principal 3.0).
+    parent_rpt_url: Option<String>,
 }
 
 impl Resp {
@@ -93,6 +97,11 @@ impl Resp {
 }
 
 async fn send(http: &reqwest::Client, r: Signed<'_>) -> Resp {
+    send_typed(http, r, "application/json").await
+}
+
+/// [`send`] with a body of `content_type`.
+async fn send_typed(http: &reqwest::Client, r: Signed<'_>, content_type: &str) -> Resp {
     let url = reqwest::Url::parse(&r.url).unwrap();
     let host = match url.port() {
         Some(p) => format!("{}:{p}", url.host_str().unwrap()),
@@ -112,7 +121,7 @@ async fn send(http: &reqwest::Client, r: Signed<'_>) -> Resp {
             "host" => host.clone(),
             "date" => date.clone(),
             "content-length" => body.len().to_string(),
-            "content-type" => "application/json".into(),
+            "content-type" => content_type.into(),
             "x-content-sha256" => sha256_b64(&body),
             other => panic!("unexpected header {other}"),
         }
@@ -135,13 +144,17 @@ async fn send(http: &reqwest::Client, r: Signed<'_>) -> Resp {
         .header("authorization", auth);
     if r.body.is_some() {
         req = req
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .header("x-content-sha256", sha256_b64(&body))
             .body(body);
     }
     let resp = req.send().await.unwrap();
     Resp {
         status: resp.status().as_u16(),
+        parent_rpt_url: resp
+            .headers()
+            .get("opc-parent-rpt-url")
+            .map(|v| v.to_str().unwrap().to_string()),
         text: resp.text().await.unwrap(),
     }
 }
@@ -177,6 +190,7 @@ async fn imds_get(http: &reqwest::Client, mock: &TestMock, path: &str, bearer: b
     Resp {
         status: resp.status().as_u16(),
         text: resp.text().await.unwrap(),
+        ..Default::default()
     }
 }
 
@@ -825,6 +839,7 @@ async fn reqwest_post(http: &reqwest::Client, url: &str) -> Resp {
     Resp {
         status: r.status().as_u16(),
         text: r.text().await.unwrap(),
+        ..Default::default()
     }
 }
 
@@ -885,6 +900,7 @@ async fn oke_token_endpoint_over_tls_with_the_mock_ca() {
             Resp {
                 status: r.status().as_u16(),
                 text: r.text().await.unwrap(),
+                ..Default::default()
             }
         }
     };
@@ -1289,4 +1305,423 @@ async fn resource_principal_1_1_token_and_session_token_exchange() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(exchange("rpt-unknown").await.status, 401);
     assert_eq!(mock.state().stats_json()["federation_requests"]["rpst"], 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload identity federation: an identity domain's /oauth2/v1/token
+
+/// `application/x-www-form-urlencoded` of `pairs` (built by hand).
+fn form(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+struct WifSetup {
+    url: String,
+    id: String,
+    secret: String,
+    token: String,
+    untrusted: String,
+}
+
+fn wif_setup(mock: &TestMock, domain: usize) -> WifSetup {
+    let w = mock.workload_identity_federation();
+    let read = |v: &Value| {
+        std::fs::read_to_string(v.as_str().unwrap())
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let d = &w["domains"][domain];
+    assert_eq!(
+        d["domain_url"], mock.identity_domains[domain].idcs_endpoint,
+        "{w}"
+    );
+    WifSetup {
+        url: format!("{}/oauth2/v1/token", d["domain_url"].as_str().unwrap()),
+        id: read(&d["client_id_path"]),
+        secret: read(&d["client_secret_path"]),
+        token: read(&w["workload_identity_token_path"]),
+        untrusted: read(&w["untrusted_workload_identity_token_path"]),
+    }
+}
+
+async fn exchange_basic(http: &reqwest::Client, w: &WifSetup, basic: &str, body: String) -> Resp {
+    let resp = http
+        .post(&w.url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", format!("Basic {}", B64.encode(basic)))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    Resp {
+        status: resp.status().as_u16(),
+        text: resp.text().await.unwrap(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn token_exchange_with_the_oauth_client_mints_session_tokens() {
+    let mock = start_mock(MockOptions {
+        domains: 2,
+        ..Default::default()
+    })
+    .await;
+    let http = http();
+    let w = wif_setup(&mock, 0);
+    let creds = format!("{}:{}", w.id, w.secret);
+    let session = new_key();
+    let public_key = spki_b64(&session);
+    let grant = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+    // UPST, as the Go SDK sends it (no subject_token_type when unset).
+    let body = form(&[
+        ("grant_type", grant),
+        ("requested_token_type", "urn:oci:token-type:oci-upst"),
+        ("public_key", &public_key),
+        ("subject_token", &w.token),
+    ]);
+    let r = exchange_basic(&http, &w, &creds, body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let upst = r.json()["token"].as_str().unwrap().to_string();
+    let (h, c) = claims(&upst);
+    assert_eq!(h["alg"], "RS256");
+    assert_eq!(c["ptype"], "user");
+    assert_eq!(c["tenant"], mock.tenancy_ocid.as_str());
+    let jwk: Value = serde_json::from_str(c["jwk"].as_str().unwrap()).unwrap();
+    let c_n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
+    let components = aws_lc_rs::rsa::PublicKeyComponents::<Vec<u8>>::from(session.public_key());
+    assert_eq!(
+        c_n.iter().skip_while(|b| **b == 0).collect::<Vec<_>>(),
+        components
+            .n
+            .iter()
+            .skip_while(|b| **b == 0)
+            .collect::<Vec<_>>(),
+        "jwk is the public_key"
+    );
+    // It signs Identity API requests.
+    let r = list_tokens(
+        &http,
+        &mock.endpoint,
+        &mock.user_ocids[0],
+        &format!("ST${upst}"),
+        &session,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // RPST with res_type and rpst_exp, subject_token_type jwt, on the second domain.
+    let w1 = wif_setup(&mock, 1);
+    assert_ne!(w1.secret, w.secret);
+    let rpst_form = |res_type: Option<&str>, subject: &str| {
+        let mut pairs = vec![
+            ("grant_type", grant),
+            ("requested_token_type", "urn:oci:token-type:oci-rpst"),
+            ("subject_token_type", "jwt"),
+            ("public_key", public_key.as_str()),
+            ("subject_token", subject),
+            ("rpst_exp", "3600"),
+        ];
+        if let Some(r) = res_type {
+            pairs.push(("res_type", r));
+        }
+        form(&pairs)
+    };
+    let creds1 = format!("{}:{}", w1.id, w1.secret);
+    let r = exchange_basic(&http, &w1, &creds1, rpst_form(Some("workload"), &w1.token)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (_, c) = claims(r.json()["token"].as_str().unwrap());
+    assert_eq!(c["ptype"], "resource");
+    assert_eq!(c["res_type"], "workload");
+
+    // Refusals, in the OAuth form.
+    let oauth_error = |r: &Resp, status: u16, error: &str| {
+        assert_eq!(r.status, status, "{}", r.text);
+        assert_eq!(r.json()["error"], error, "{}", r.text);
+        assert!(r.json()["error_description"].is_string(), "{}", r.text);
+    };
+    let wrong = format!("{}:{}x", w.id, w.secret);
+    let r = exchange_basic(&http, &w, &wrong, rpst_form(Some("workload"), &w.token)).await;
+    oauth_error(&r, 401, "invalid_client");
+    assert!(!r.text.contains(&w.secret));
+    // Another domain's app is not this domain's.
+    let r = exchange_basic(&http, &w, &creds1, rpst_form(Some("workload"), &w.token)).await;
+    oauth_error(&r, 401, "invalid_client");
+    // No client authentication.
+    let resp = http
+        .post(&w.url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(rpst_form(Some("workload"), &w.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    // Subject tokens: untrusted issuer, garbage, a session token.
+    for subject in [w.untrusted.as_str(), "not-a-jwt", upst.as_str()] {
+        let r = exchange_basic(&http, &w, &creds, rpst_form(Some("workload"), subject)).await;
+        oauth_error(&r, 400, "invalid_grant");
+    }
+    let r = exchange_basic(&http, &w, &creds, rpst_form(None, &w.token)).await;
+    oauth_error(&r, 400, "invalid_request");
+    assert!(r.text.contains("res_type"), "{}", r.text);
+    let r = exchange_basic(
+        &http,
+        &w,
+        &creds,
+        form(&[
+            ("grant_type", "client_credentials"),
+            ("requested_token_type", "urn:oci:token-type:oci-upst"),
+        ]),
+    )
+    .await;
+    oauth_error(&r, 400, "unsupported_grant_type");
+    let r = exchange_basic(
+        &http,
+        &w,
+        &creds,
+        form(&[
+            ("grant_type", grant),
+            ("requested_token_type", "urn:oci:token-type:oci-upst"),
+            ("public_key", "bm90IGEga2V5"),
+            ("subject_token", &w.token),
+        ]),
+    )
+    .await;
+    oauth_error(&r, 400, "invalid_request");
+    let stats = mock.state().stats_json();
+    assert_eq!(stats["federation_requests"]["wif"], 11, "{stats}");
+    assert_eq!(
+        stats["requests"]["TokenExchange"]["by_status"]["200"], 2,
+        "{stats}"
+    );
+}
+
+#[tokio::test]
+async fn token_exchange_signed_by_an_instance_principal() {
+    let mock = start_mock(MockOptions::default()).await;
+    let http = http();
+    let w = wif_setup(&mock, 0);
+    let inst = instance(&http, &mock).await;
+    let ip_session = new_key();
+    let ip = format!(
+        "ST${}",
+        session_token(&http, &mock, &inst, &ip_session).await
+    );
+    let session = new_key();
+    let body = form(&[
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ),
+        ("requested_token_type", "urn:oci:token-type:oci-rpst"),
+        ("subject_token_type", "jwt"),
+        ("res_type", "workload"),
+        ("public_key", &spki_b64(&session)),
+        ("subject_token", &w.token),
+    ])
+    .into_bytes();
+    let signed = |key_id: String, key| Signed {
+        method: "POST",
+        url: w.url.clone(),
+        body: Some(body.clone()),
+        key_id,
+        key,
+        headers: POST_HEADERS,
+    };
+    let form_type = "application/x-www-form-urlencoded";
+    let r = send_typed(&http, signed(ip.clone(), &ip_session), form_type).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rpst = r.json()["token"].as_str().unwrap().to_string();
+    let r = list_tokens(
+        &http,
+        &mock.endpoint,
+        &mock.user_ocids[0],
+        &format!("ST${rpst}"),
+        &session,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // A signature by another key, or by a user's API key, is not an instance principal's.
+    let other = new_key();
+    let r = send_typed(&http, signed(ip, &other), form_type).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.json()["error"], "invalid_client");
+    let profiles = test_support::oci_config_profiles(&mock.config_file);
+    let (_, p) = profiles.iter().find(|(n, _)| *n == "DEFAULT").unwrap();
+    let get = |k: &str| p.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    let user_key = load_key_pem(&std::fs::read_to_string(get("key_file")).unwrap());
+    let user_key_id = format!("{}/{}/{}", get("tenancy"), get("user"), get("fingerprint"));
+    let r = send_typed(&http, signed(user_key_id, &user_key), form_type).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.json()["error"], "invalid_client");
+}
+
+#[test]
+fn ready_line_carries_resource_principal_1_1_and_workload_identity_federation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = test_support::MockProcess::spawn(
+        env!("CARGO_BIN_EXE_oci-identity-mock"),
+        &dir.path().join("data"),
+        &["--domains", "2"],
+        Stdio::null(),
+    );
+    let data = std::fs::canonicalize(dir.path().join("data")).unwrap();
+    assert_eq!(
+        mock.ready["resource_principal_1_1"]["env"],
+        json!({
+            "OCI_RESOURCE_PRINCIPAL_VERSION": "1.1",
+            "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT": mock.endpoint,
+            "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT": mock.endpoint,
+            "OCI_RESOURCE_PRINCIPAL_REGION": "us-ashburn-1",
+            "OCI_METADATA_BASE_URL": format!("{}/opc/v2", mock.endpoint),
+            "OCI_SDK_AUTH_CLIENT_REGION_URL": mock.endpoint,
+        })
+    );
+    let w = &mock.ready["workload_identity_federation"];
+    assert_eq!(
+        w["workload_identity_token_path"],
+        json!(data.join("wif/token"))
+    );
+    let domains = w["domains"].as_array().unwrap();
+    assert_eq!(domains.len(), 2);
+    for (i, d) in domains.iter().enumerate() {
+        assert_eq!(
+            d["domain_url"],
+            mock.ready["identity_domains"][i]["idcs_endpoint"]
+        );
+        assert_eq!(
+            d["client_secret_path"],
+            json!(data.join(format!("wif/domain-{i}/client-secret")))
+        );
+        let secret = std::fs::read_to_string(d["client_secret_path"].as_str().unwrap()).unwrap();
+        assert!(!mock.ready.to_string().contains(secret.trim()));
+    }
+    let token = std::fs::read_to_string(data.join("wif/token")).unwrap();
+    assert!(!mock.ready.to_string().contains(token.trim()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource principal 3.0: the parent chain
+
+#[tokio::test]
+async fn resource_principal_3_0_parent_chain() {
+    let mock = start_mock(MockOptions::default()).await;
+    let http = http();
+    let rp3 = mock.resource_principal_3_0();
+    let env = |k: &str| rp3["env"][k].as_str().unwrap().to_string();
+    let parents: Vec<String> = rp3["parent_ocids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(parents.len(), 2);
+    let leaf_token = std::fs::read_to_string(env("OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let leaf_key = load_key_pem(
+        &std::fs::read_to_string(env("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE"))
+            .unwrap(),
+    );
+    let leaf = format!("ST${leaf_token}");
+    let get = |url: String, key_id: String, key| {
+        send(
+            &http,
+            Signed {
+                method: "GET",
+                url,
+                body: None,
+                key_id,
+                key,
+                headers: GET_HEADERS,
+            },
+        )
+    };
+    let session = new_key();
+    let exchange = |answer: Value, key_id: String, key| {
+        let body = json!({
+            "resourcePrincipalToken": answer["resourcePrincipalToken"],
+            "servicePrincipalSessionToken": answer["servicePrincipalSessionToken"],
+            "sessionPublicKey": spki_b64(&session),
+        })
+        .to_string()
+        .into_bytes();
+        send(
+            &http,
+            Signed {
+                method: "POST",
+                url: format!(
+                    "{}/v1/resourcePrincipalSessionToken",
+                    env("OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE")
+                ),
+                body: Some(body),
+                key_id,
+                key,
+                headers: POST_HEADERS,
+            },
+        )
+    };
+    // The leaf gets its parent's token; the answer names the grandparent's URL.
+    let first_url = env("OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE");
+    assert!(first_url.ends_with(&parents[0]), "{first_url}");
+    let r = get(first_url.clone(), leaf.clone(), &leaf_key).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let next = r.parent_rpt_url.clone().expect("opc-parent-rpt-url");
+    assert_eq!(
+        next,
+        format!(
+            "{}/20180711/resourcePrincipalToken/{}",
+            mock.endpoint, parents[1]
+        )
+    );
+    let answer = r.json();
+    // Only the principal that got the token may exchange it.
+    let other = new_key();
+    let inst = instance(&http, &mock).await;
+    let ip = format!("ST${}", session_token(&http, &mock, &inst, &other).await);
+    assert_eq!(exchange(answer.clone(), ip, &other).await.status, 401);
+    let r = exchange(answer, leaf.clone(), &leaf_key).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let parent_token = r.json()["token"].as_str().unwrap().to_string();
+    let (_, c) = claims(&parent_token);
+    assert_eq!(c["sub"], parents[0].as_str());
+    assert_eq!(c["ptype"], "resource");
+    // The leaf may not skip a level.
+    assert_eq!(get(next.clone(), leaf.clone(), &leaf_key).await.status, 404);
+    // The parent's session token gets the grandparent's: the end of the chain.
+    let parent = format!("ST${parent_token}");
+    let r = get(next, parent.clone(), &session).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.parent_rpt_url, None);
+    let r = exchange(r.json(), parent, &session).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let top = r.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(claims(&top).1["sub"], parents[1].as_str());
+    let r = list_tokens(
+        &http,
+        &mock.endpoint,
+        &mock.user_ocids[0],
+        &format!("ST${top}"),
+        &session,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
 }

@@ -69,18 +69,28 @@ impl CallName<'_> {
     }
 }
 
-/// The OCI error code and message of an error body, if it has them (never the raw body).
+/// The OCI error code and message of an error body (or an OAuth 2.0 error's `error` and
+/// `error_description`, as identity domains answer token requests), if it has them (never the
+/// raw body).
 fn describe_error_body(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Body {
         code: Option<String>,
         message: Option<String>,
+        error: Option<String>,
+        error_description: Option<String>,
     }
     match serde_json::from_slice::<Body>(body) {
         Ok(Body {
             code: Some(code),
             message,
+            ..
         }) => format!(" {code}: {}", message.unwrap_or_default()),
+        Ok(Body {
+            error: Some(error),
+            error_description,
+            ..
+        }) => format!(" {error}: {}", error_description.unwrap_or_default()),
         _ => String::new(),
     }
 }
@@ -93,6 +103,18 @@ pub async fn send(
     attempts: Attempts,
     build: &(dyn Fn() -> Result<reqwest::Request, AuthError> + Send + Sync),
 ) -> Result<Vec<u8>, AuthError> {
+    send_full(http, name, attempts, build)
+        .await
+        .map(|(_, body)| body)
+}
+
+/// [`send`], returning the 2xx response's headers too.
+pub async fn send_full(
+    http: &reqwest::Client,
+    name: CallName<'_>,
+    attempts: Attempts,
+    build: &(dyn Fn() -> Result<reqwest::Request, AuthError> + Send + Sync),
+) -> Result<(reqwest::header::HeaderMap, Vec<u8>), AuthError> {
     let started = Instant::now();
     let mut attempt = 1;
     loop {
@@ -100,9 +122,10 @@ pub async fn send(
         let failure = match http.execute(request).await {
             Ok(response) => {
                 let status = response.status();
+                let headers = response.headers().clone();
                 let body = response.bytes().await.map(|b| b.to_vec());
                 match body {
-                    Ok(body) if status.is_success() => return Ok(body),
+                    Ok(body) if status.is_success() => return Ok((headers, body)),
                     Ok(body) => {
                         let detail =
                             format!("HTTP {}{}", status.as_u16(), describe_error_body(&body));

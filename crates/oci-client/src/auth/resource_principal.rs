@@ -1,7 +1,10 @@
-//! Resource principals, version 2.2: the platform hands over a session token (RPST) and its
+//! Resource principals. Version 2.2: the platform hands over a session token (RPST) and its
 //! private key, inline or as absolute paths to files the platform rotates. No network: the
 //! files are re-read when the token is due and after a 401. The tenancy is the token's
-//! `res_tenant` claim.
+//! `res_tenant` claim. Version 1.1 ([`ResourcePrincipal11`]): a resource principal token from
+//! a target service, exchanged for a session token, both signed by the instance principal.
+//! Version 3.0 ([`ResourcePrincipal30`]): a leaf resource's principal (1.1 or 2.2) climbs a
+//! chain of parent resources (`opc-parent-rpt-url`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -208,36 +211,10 @@ impl ResourcePrincipal11 {
         override_hint: &str,
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, AuthError> {
-        let mode = "ResourcePrincipal";
-        let parsed = reqwest::Url::parse(url).map_err(|e| {
-            AuthError::new(mode, format!("invalid URL {url:?} ({override_hint}): {e}"))
-        })?;
         let signer = self.instance.signer().await?;
-        let name = super::net::CallName {
-            mode,
-            what,
-            url,
-            override_hint,
-        };
-        super::net::send(&self.http, name, super::net::Attempts::DEFAULT, &|| {
-            let mut request = reqwest::Request::new(method.clone(), parsed.clone());
-            request.headers_mut().insert(
-                reqwest::header::ACCEPT,
-                reqwest::header::HeaderValue::from_static("application/json"),
-            );
-            request.headers_mut().insert(
-                reqwest::header::CONTENT_TYPE,
-                reqwest::header::HeaderValue::from_static("application/json"),
-            );
-            if let Some(body) = &body {
-                *request.body_mut() = Some(body.clone().into());
-            }
-            signer
-                .sign_request(&mut request)
-                .map_err(|e| AuthError::new(mode, e.to_string()))?;
-            Ok(request)
-        })
-        .await
+        signed_call(&self.http, &signer, method, url, what, override_hint, body)
+            .await
+            .map(|(_, body)| body)
     }
 
     async fn fetch_credential(&self) -> Result<Credential, AuthError> {
@@ -283,13 +260,7 @@ impl ResourcePrincipal11 {
                 None,
             )
             .await?;
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Rpt {
-            resource_principal_token: String,
-            service_principal_session_token: String,
-        }
-        let rpt: Rpt = serde_json::from_slice(&body).map_err(|_| {
+        let rpt: RptAnswer = serde_json::from_slice(&body).map_err(|_| {
             AuthError::new(
                 mode,
                 format!("{rpt_url} answered without resourcePrincipalToken and servicePrincipalSessionToken"),
@@ -297,59 +268,22 @@ impl ResourcePrincipal11 {
         })?;
         let session =
             RsaPrivateKey::generate_rsa2048().map_err(|e| AuthError::new(mode, e.to_string()))?;
-        let base = match &self.rpst_endpoint {
-            Some(endpoint) => {
-                let url = reqwest::Url::parse(endpoint).map_err(|e| {
-                    AuthError::new(
-                        mode,
-                        format!("invalid {RPST_ENDPOINT_ENV} {endpoint:?}: {e}"),
-                    )
-                })?;
-                url.origin().ascii_serialization()
-            }
-            None => {
-                let region = self
-                    .region
-                    .clone()
-                    .or_else(|| self.instance.region())
-                    .unwrap_or_default();
-                let region = crate::endpoints::canonical_region(&region);
-                let domain = crate::endpoints::realm_domain(crate::endpoints::realm_of(&region))
-                    .unwrap_or("oraclecloud.com");
-                format!("https://auth.{region}.{domain}")
-            }
-        };
-        let rpst_url = format!("{base}{RPST_PATH}");
-        let request_body = serde_json::json!({
-            "resourcePrincipalToken": rpt.resource_principal_token,
-            "servicePrincipalSessionToken": rpt.service_principal_session_token,
-            "sessionPublicKey": session.public_key_pem_body(),
-        })
-        .to_string()
-        .into_bytes();
-        let body = self
-            .signed(
-                reqwest::Method::POST,
-                &rpst_url,
-                "resource principal session token",
-                "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT, else https://auth.<region>.<realm domain>",
-                Some(request_body),
-            )
-            .await?;
-        #[derive(serde::Deserialize)]
-        struct Answer {
-            token: String,
-        }
-        let answer: Answer = serde_json::from_slice(&body).map_err(|_| {
-            AuthError::new(
-                mode,
-                format!("{rpst_url} answered without a {{\"token\": …}} body"),
-            )
-        })?;
-        let claims = jwt::parse(&answer.token)
-            .map_err(|e| AuthError::new(mode, format!("the token from {rpst_url}: {e}")))?;
+        let region = self.region.clone().or_else(|| self.instance.region());
+        let base = rpst_base(self.rpst_endpoint.as_deref(), RPST_ENDPOINT_ENV, region)?;
+        let signer = self.instance.signer().await?;
+        let token = exchange_rpt(
+            &self.http,
+            &signer,
+            &base,
+            "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT, else https://auth.<region>.<realm domain>",
+            &rpt,
+            &session,
+        )
+        .await?;
+        let claims = jwt::parse(&token)
+            .map_err(|e| AuthError::new(mode, format!("the token from {base}{RPST_PATH}: {e}")))?;
         Ok(Credential {
-            signer: Signer::new(format!("ST${}", answer.token), Arc::new(session)),
+            signer: Signer::new(format!("ST${token}"), Arc::new(session)),
             issued_at: claims.issued_at,
             expires_at: claims.expires_at,
             tenancy: claims.tenancy,
@@ -364,6 +298,310 @@ impl Fetch for ResourcePrincipal11 {
 
     fn region(&self) -> Option<String> {
         self.region.clone().or_else(|| self.instance.region())
+    }
+}
+
+/// Sends one request signed by `signer` (JSON, `host` signed as for any OCI API); returns the
+/// 2xx response's headers and body.
+async fn signed_call(
+    http: &reqwest::Client,
+    signer: &Signer,
+    method: reqwest::Method,
+    url: &str,
+    what: &str,
+    override_hint: &str,
+    body: Option<Vec<u8>>,
+) -> Result<(reqwest::header::HeaderMap, Vec<u8>), AuthError> {
+    let mode = "ResourcePrincipal";
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| AuthError::new(mode, format!("invalid URL {url:?} ({override_hint}): {e}")))?;
+    let name = super::net::CallName {
+        mode,
+        what,
+        url,
+        override_hint,
+    };
+    super::net::send_full(http, name, super::net::Attempts::DEFAULT, &|| {
+        let mut request = reqwest::Request::new(method.clone(), parsed.clone());
+        request.headers_mut().insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        request.headers_mut().insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        if let Some(body) = &body {
+            *request.body_mut() = Some(body.clone().into());
+        }
+        signer
+            .sign_request(&mut request)
+            .map_err(|e| AuthError::new(mode, e.to_string()))?;
+        Ok(request)
+    })
+    .await
+}
+
+/// The origin the session token exchange is sent to: `endpoint`'s (the Go SDK keeps only the
+/// scheme and host), else `https://auth.<region>.<realm domain>`.
+fn rpst_base(
+    endpoint: Option<&str>,
+    env_name: &str,
+    region: Option<String>,
+) -> Result<String, AuthError> {
+    match endpoint {
+        Some(endpoint) => {
+            let url = reqwest::Url::parse(endpoint).map_err(|e| {
+                AuthError::new(
+                    "ResourcePrincipal",
+                    format!("invalid {env_name} {endpoint:?}: {e}"),
+                )
+            })?;
+            Ok(url.origin().ascii_serialization())
+        }
+        None => {
+            let region = crate::endpoints::canonical_region(&region.unwrap_or_default());
+            let domain = crate::endpoints::realm_domain(crate::endpoints::realm_of(&region))
+                .unwrap_or("oraclecloud.com");
+            Ok(format!("https://auth.{region}.{domain}"))
+        }
+    }
+}
+
+/// The resource principal and service principal session tokens a target service answers.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RptAnswer {
+    resource_principal_token: String,
+    service_principal_session_token: String,
+}
+
+/// Exchanges an RPT for a session token bound to `session` at `{base}/v1/resourcePrincipalSessionToken`,
+/// signed by `signer`.
+async fn exchange_rpt(
+    http: &reqwest::Client,
+    signer: &Signer,
+    base: &str,
+    override_hint: &str,
+    rpt: &RptAnswer,
+    session: &RsaPrivateKey,
+) -> Result<String, AuthError> {
+    let rpst_url = format!("{base}{RPST_PATH}");
+    let request_body = serde_json::json!({
+        "resourcePrincipalToken": rpt.resource_principal_token,
+        "servicePrincipalSessionToken": rpt.service_principal_session_token,
+        "sessionPublicKey": session.public_key_pem_body(),
+    })
+    .to_string()
+    .into_bytes();
+    let (_, body) = signed_call(
+        http,
+        signer,
+        reqwest::Method::POST,
+        &rpst_url,
+        "resource principal session token",
+        override_hint,
+        Some(request_body),
+    )
+    .await?;
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        token: String,
+    }
+    serde_json::from_slice::<Answer>(&body)
+        .map(|a| a.token)
+        .map_err(|_| {
+            AuthError::new(
+                "ResourcePrincipal",
+                format!("{rpst_url} answered without a {{\"token\": …}} body"),
+            )
+        })
+}
+
+/// Resource principal 3.0 settings.
+pub const VERSION_FOR_LEAF_ENV: &str = "OCI_RESOURCE_PRINCIPAL_VERSION_FOR_LEAF_RESOURCE";
+pub const RPT_URL_FOR_PARENT_ENV: &str = "OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE";
+pub const RPST_ENDPOINT_FOR_PARENT_ENV: &str =
+    "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE";
+pub const REGION_FOR_LEAF_ENV: &str = "OCI_RESOURCE_PRINCIPAL_REGION_FOR_LEAF_RESOURCE";
+/// The response header naming the next parent's resource principal token URL.
+pub const PARENT_RPT_URL_HEADER: &str = "opc-parent-rpt-url";
+/// How many resource principal tokens a 3.0 chain fetches at most (the Go SDK's depth).
+pub const MAX_PARENT_DEPTH: u32 = 10;
+
+/// The leaf resource's variable standing for a 1.1/2.2 variable in resource principal 3.0
+/// (the Go SDK's `…_FOR_LEAF_RESOURCE` names), and whether the plain variable is the fallback
+/// (the Go SDK reads the RPT and RPST endpoints of a 1.1 leaf from the plain variables).
+pub fn leaf_variable(name: &str) -> Option<(&'static str, bool)> {
+    Some(match name {
+        RPST_ENV => ("OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE", false),
+        PRIVATE_PEM_ENV => (
+            "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_FOR_LEAF_RESOURCE",
+            false,
+        ),
+        PASSPHRASE_ENV => (
+            "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE_FOR_LEAF_RESOURCE",
+            false,
+        ),
+        REGION_ENV => (REGION_FOR_LEAF_ENV, false),
+        RPT_ENDPOINT_ENV => (
+            "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT_FOR_LEAF_RESOURCE",
+            true,
+        ),
+        RPT_PATH_ENV => ("OCI_RESOURCE_PRINCIPAL_RPT_PATH_FOR_LEAF_RESOURCE", false),
+        RPT_ID_ENV => (
+            "OCI_RESOURCE_PRINCIPAL_RESOURCE_ID_FOR_LEAF_RESOURCE",
+            false,
+        ),
+        RPST_ENDPOINT_ENV => (
+            "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_LEAF_RESOURCE",
+            true,
+        ),
+        _ => return None,
+    })
+}
+
+/// Resource principal 3.0: the leaf resource's principal (1.1 or 2.2, from the
+/// `…_FOR_LEAF_RESOURCE` variables) gets the parent's resource principal token
+/// (`GET OCI_RESOURCE_PRINCIPAL_RPT_URL_FOR_PARENT_RESOURCE`) and exchanges it for a session
+/// token for an in-memory key (`POST {OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE,
+/// else https://auth.<region>.<domain>}/v1/resourcePrincipalSessionToken`), both signed by the
+/// leaf; while the answer names an `opc-parent-rpt-url` (other than the URL just used, up to
+/// 10 tokens), the session token so far signs the same two calls for that parent. The tenancy
+/// is the leaf's, the region the leaf's.
+pub struct ResourcePrincipal30 {
+    pub(crate) leaf: Arc<dyn super::CredentialSource>,
+    pub(crate) leaf_region: Option<String>,
+    pub(crate) rpt_url: String,
+    pub(crate) rpst_endpoint: Option<String>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl fmt::Debug for ResourcePrincipal30 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourcePrincipal30")
+            .field("leaf", &self.leaf)
+            .field("rpt_url", &self.rpt_url)
+            .field("rpst_endpoint", &self.rpst_endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResourcePrincipal30 {
+    /// Reads the parent variables from `env`; `leaf` is the leaf resource's principal.
+    pub fn from_env(
+        env: &dyn Fn(&str) -> Option<String>,
+        leaf: Arc<dyn super::CredentialSource>,
+        leaf_region: Option<String>,
+        user_agent: &str,
+    ) -> Result<Self, AuthError> {
+        let get = |k: &str| {
+            env(k)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| v.trim().to_owned())
+        };
+        let rpt_url = get(RPT_URL_FOR_PARENT_ENV).ok_or_else(|| {
+            AuthError::new(
+                "ResourcePrincipal",
+                format!(
+                    "{RPT_URL_FOR_PARENT_ENV} is not set (resource principal version 3.0 needs it)"
+                ),
+            )
+        })?;
+        reqwest::Url::parse(&rpt_url).map_err(|e| {
+            AuthError::new(
+                "ResourcePrincipal",
+                format!("invalid {RPT_URL_FOR_PARENT_ENV} {rpt_url:?}: {e}"),
+            )
+        })?;
+        Ok(Self {
+            leaf,
+            leaf_region,
+            rpt_url,
+            rpst_endpoint: get(RPST_ENDPOINT_FOR_PARENT_ENV),
+            http: super::net::client(user_agent)
+                .map_err(|m| AuthError::new("ResourcePrincipal", m))?,
+        })
+    }
+
+    async fn fetch_credential(&self) -> Result<Credential, AuthError> {
+        let mode = "ResourcePrincipal";
+        let session = Arc::new(
+            RsaPrivateKey::generate_rsa2048().map_err(|e| AuthError::new(mode, e.to_string()))?,
+        );
+        let base = rpst_base(
+            self.rpst_endpoint.as_deref(),
+            RPST_ENDPOINT_FOR_PARENT_ENV,
+            self.region(),
+        )?;
+        let rpst_hint =
+            "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT_FOR_PARENT_RESOURCE, else https://auth.<region>.<realm domain>";
+        let mut signer = self.leaf.signer().await?;
+        let mut url = self.rpt_url.clone();
+        let mut depth = 1;
+        loop {
+            // As the Go SDK: the scheme, host and path of the URL (no query).
+            let mut target = reqwest::Url::parse(&url).map_err(|e| {
+                AuthError::new(
+                    mode,
+                    format!("invalid resource principal token URL {url:?} (from {PARENT_RPT_URL_HEADER} or {RPT_URL_FOR_PARENT_ENV}): {e}"),
+                )
+            })?;
+            target.set_query(None);
+            target.set_fragment(None);
+            let (headers, body) = signed_call(
+                &self.http,
+                &signer,
+                reqwest::Method::GET,
+                target.as_str(),
+                "resource principal token",
+                if depth == 1 {
+                    RPT_URL_FOR_PARENT_ENV
+                } else {
+                    "the opc-parent-rpt-url of the previous answer"
+                },
+                None,
+            )
+            .await?;
+            let rpt: RptAnswer = serde_json::from_slice(&body).map_err(|_| {
+                AuthError::new(
+                    mode,
+                    format!("{target} answered without resourcePrincipalToken and servicePrincipalSessionToken"),
+                )
+            })?;
+            let token = exchange_rpt(&self.http, &signer, &base, rpst_hint, &rpt, &session).await?;
+            let parent = headers
+                .get(PARENT_RPT_URL_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned();
+            if depth >= MAX_PARENT_DEPTH || parent.is_empty() || parent.eq_ignore_ascii_case(&url) {
+                let claims = jwt::parse(&token).map_err(|e| {
+                    AuthError::new(mode, format!("the resource principal session token: {e}"))
+                })?;
+                return Ok(Credential {
+                    signer: Signer::new(format!("ST${token}"), session),
+                    issued_at: claims.issued_at,
+                    expires_at: claims.expires_at,
+                    tenancy: self.leaf.tenancy().or(claims.tenancy),
+                });
+            }
+            tracing::debug!(depth, "following the parent resource principal token URL");
+            signer = Signer::new(format!("ST${token}"), session.clone());
+            url = parent;
+            depth += 1;
+        }
+    }
+}
+
+impl Fetch for ResourcePrincipal30 {
+    fn fetch(&self) -> BoxFuture<'_, Result<Credential, AuthError>> {
+        Box::pin(self.fetch_credential())
+    }
+
+    fn region(&self) -> Option<String> {
+        self.leaf_region.clone().or_else(|| self.leaf.region())
     }
 }
 
@@ -492,5 +730,102 @@ mod tests {
         ]));
         let rp = ResourcePrincipal22::from_env(&env).unwrap();
         assert!(rp.fetch().await.is_ok());
+    }
+}
+
+#[cfg(test)]
+mod v3_tests {
+    use super::*;
+    use crate::auth::jwt::tests::jwt;
+    use crate::auth::{CredentialSource, StaticSource};
+    use std::sync::Mutex;
+
+    /// A parent chain that never ends: each token URL names the next as its parent. The client
+    /// stops after 10 tokens, the first signed by the leaf, each later one by the session token
+    /// before it; one session key throughout.
+    #[tokio::test]
+    async fn the_parent_chain_is_followed_up_to_depth_10() {
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = seen.clone();
+        let base = crate::auth::tests::serve(Arc::new(move |text: &str| {
+            let line = text.lines().next().unwrap_or_default().to_owned();
+            let key_id = text
+                .split("keyId=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_default()
+                .to_owned();
+            log.lock().unwrap().push(format!("{line} {key_id}"));
+            let now = chrono::Utc::now().timestamp();
+            if let Some(n) = line
+                .strip_prefix("GET /rpt/")
+                .and_then(|r| r.split(' ').next())
+                .and_then(|n| n.parse::<u32>().ok())
+            {
+                let host = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("host: "))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                let status: &'static str = Box::leak(
+                    format!("200 OK\r\nopc-parent-rpt-url: http://{host}/rpt/{}", n + 1)
+                        .into_boxed_str(),
+                );
+                let body = serde_json::json!({
+                    "resourcePrincipalToken": format!("rpt-{n}"),
+                    "servicePrincipalSessionToken": format!("spst-{n}"),
+                });
+                (status, body.to_string())
+            } else {
+                let n = log.lock().unwrap().len();
+                let t = jwt(serde_json::json!({"exp": now + 3600, "iat": now, "res_tenant": "ocid1.tenancy.oc1..parent", "n": n}));
+                ("200 OK", serde_json::json!({ "token": t }).to_string())
+            }
+        }))
+        .await;
+        let leaf_token = jwt(serde_json::json!({"exp": 4_000_000_000_i64, "res_tenant": "t"}));
+        let leaf: Arc<dyn CredentialSource> = Arc::new(StaticSource::new(
+            "ResourcePrincipal",
+            Signer::new(format!("ST${leaf_token}"), crate::auth::tests::test_key()),
+        ));
+        let env = |k: &str| match k {
+            RPT_URL_FOR_PARENT_ENV => Some(format!("{base}/rpt/1?ignored=1")),
+            RPST_ENDPOINT_FOR_PARENT_ENV => Some(format!("{base}/some/path")),
+            _ => None,
+        };
+        let v3 =
+            ResourcePrincipal30::from_env(&env, leaf, Some("us-ashburn-1".into()), "test").unwrap();
+        let shown = format!("{v3:?}");
+        assert!(!shown.contains(&leaf_token), "{shown}");
+        let cred = v3.fetch().await.unwrap();
+        let seen = seen.lock().unwrap().clone();
+        let gets: Vec<&String> = seen.iter().filter(|l| l.starts_with("GET ")).collect();
+        let posts: Vec<&String> = seen.iter().filter(|l| l.starts_with("POST ")).collect();
+        assert_eq!(gets.len(), 10, "{seen:#?}");
+        assert_eq!(posts.len(), 10, "{seen:#?}");
+        assert!(
+            gets[0].starts_with("GET /rpt/1 HTTP/1.1 ST$"),
+            "no query: {}",
+            gets[0]
+        );
+        assert!(gets[0].ends_with(&leaf_token), "the leaf signs first");
+        assert!(
+            posts[0].ends_with(&leaf_token),
+            "the leaf signs the first exchange"
+        );
+        assert!(
+            posts
+                .iter()
+                .all(|p| p.starts_with("POST /v1/resourcePrincipalSessionToken ")),
+            "{posts:#?}"
+        );
+        assert!(
+            !gets[1].ends_with(&leaf_token),
+            "then the session token so far"
+        );
+        assert!(cred.signer.key_id().starts_with("ST$"));
+        // The tenancy is the leaf's (None for this static leaf: then the token's).
+        assert_eq!(cred.tenancy.as_deref(), Some("ocid1.tenancy.oc1..parent"));
     }
 }

@@ -16,12 +16,12 @@ use crate::auth::instance_principal::{
 };
 use crate::auth::oke::{self, OkeFetcher, OKE_HINT};
 use crate::auth::resource_principal::{
-    self, ResourcePrincipal11, ResourcePrincipal22, RESOURCE_PRINCIPAL_HINT,
+    self, ResourcePrincipal11, ResourcePrincipal22, ResourcePrincipal30, RESOURCE_PRINCIPAL_HINT,
 };
 use crate::auth::workload_identity_federation::{
     token_url, ExchangeAuth, TokenExchange, WifFetcher, WIF_HINT,
 };
-use crate::auth::{federation, Fetch, RefreshingSource};
+use crate::auth::{federation, CredentialSource, Fetch, RefreshingSource};
 use crate::endpoints::EndpointSettings;
 use crate::http::ClientOptions;
 
@@ -83,6 +83,25 @@ pub(super) fn resolve_principal(
             .or_else(|| lookup.env(resource_principal::REGION_ENV))
     };
     let user_agent = ClientOptions::default().user_agent;
+    // The instance principal that signs resource principal 1.1's calls.
+    let instance_source = |base: &str| -> Result<Arc<dyn CredentialSource>, ConfigError> {
+        let instance = InstancePrincipalFetcher::new(
+            "InstancePrincipal",
+            CertificateSource::Metadata {
+                base: base.to_owned(),
+            },
+            base.to_owned(),
+            lookup.env(federation::AUTH_URL_ENV),
+            None,
+            &user_agent,
+        )
+        .map_err(|m| ConfigError::new(Some("auth"), m))?;
+        Ok(Arc::new(RefreshingSource::new(
+            "InstancePrincipal",
+            INSTANCE_PRINCIPAL_HINT,
+            Box::new(instance),
+        )))
+    };
     let region_required = |why: &str| {
         ConfigError::new(
             Some("region"),
@@ -143,23 +162,9 @@ pub(super) fn resolve_principal(
                     let base = lookup
                         .env(METADATA_URL_ENV)
                         .unwrap_or_else(|| DEFAULT_METADATA_BASE_URL.to_owned());
-                    let instance = InstancePrincipalFetcher::new(
-                        "InstancePrincipal",
-                        CertificateSource::Metadata { base: base.clone() },
-                        base.clone(),
-                        lookup.env(federation::AUTH_URL_ENV),
-                        None,
-                        &user_agent,
-                    )
-                    .map_err(|m| ConfigError::new(Some("auth"), m))?;
-                    let instance = Arc::new(RefreshingSource::new(
-                        "InstancePrincipal",
-                        INSTANCE_PRINCIPAL_HINT,
-                        Box::new(instance),
-                    ));
                     let fetcher = ResourcePrincipal11::from_env(
                         &|k| lookup.env(k),
-                        instance,
+                        instance_source(&base)?,
                         base,
                         rp_region(),
                         &user_agent,
@@ -176,15 +181,78 @@ pub(super) fn resolve_principal(
                     );
                 }
                 Some("3.0") => {
-                    return Err(ConfigError::new(
-                        Some("auth"),
-                        format!("auth ResourcePrincipal: {} 3.0 is not supported yet; versions 2.2 (OCI_RESOURCE_PRINCIPAL_RPST and OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM) and 1.1 (OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT) are", resource_principal::VERSION_ENV),
-                    ))
+                    let leaf_env = |k: &str| match resource_principal::leaf_variable(k) {
+                        Some((leaf, fallback)) => lookup
+                            .env(leaf)
+                            .or_else(|| fallback.then(|| lookup.env(k)).flatten()),
+                        None => lookup.env(k),
+                    };
+                    let leaf_hint = |e: crate::auth::AuthError| {
+                        ConfigError::new(
+                            Some("auth"),
+                            format!("{e} (resource principal 3.0 reads the leaf resource's settings from the …_FOR_LEAF_RESOURCE variables, e.g. OCI_RESOURCE_PRINCIPAL_RPST_FOR_LEAF_RESOURCE)"),
+                        )
+                    };
+                    let leaf_region = lookup.env(resource_principal::REGION_FOR_LEAF_ENV);
+                    let leaf_version = lookup.env(resource_principal::VERSION_FOR_LEAF_ENV);
+                    let leaf: Box<dyn Fetch> = match leaf_version.as_deref().map(str::trim) {
+                        Some("2.2") => {
+                            if leaf_region.is_none() {
+                                return Err(ConfigError::new(
+                                    Some("auth"),
+                                    format!("auth ResourcePrincipal: {} is not set (a 2.2 leaf resource of resource principal 3.0 needs it)", resource_principal::REGION_FOR_LEAF_ENV),
+                                ));
+                            }
+                            Box::new(ResourcePrincipal22::from_env(&leaf_env).map_err(leaf_hint)?)
+                        }
+                        Some("1.1") => {
+                            let base = lookup
+                                .env(METADATA_URL_ENV)
+                                .unwrap_or_else(|| DEFAULT_METADATA_BASE_URL.to_owned());
+                            Box::new(
+                                ResourcePrincipal11::from_env(
+                                    &leaf_env,
+                                    instance_source(&base)?,
+                                    base,
+                                    leaf_region.clone(),
+                                    &user_agent,
+                                )
+                                .map_err(leaf_hint)?,
+                            )
+                        }
+                        _ => {
+                            return Err(ConfigError::new(
+                                Some("auth"),
+                                format!("auth ResourcePrincipal: {} is {:?}; resource principal 3.0 needs the leaf resource's version, 2.2 or 1.1", resource_principal::VERSION_FOR_LEAF_ENV, leaf_version.unwrap_or_default()),
+                            ))
+                        }
+                    };
+                    let leaf = Arc::new(RefreshingSource::new(
+                        "ResourcePrincipal",
+                        RESOURCE_PRINCIPAL_HINT,
+                        leaf,
+                    ));
+                    let fetcher = ResourcePrincipal30::from_env(
+                        &|k| lookup.env(k),
+                        leaf,
+                        leaf_region.clone(),
+                        &user_agent,
+                    )
+                    .map_err(auth_error)?;
+                    return finish(
+                        auth,
+                        settings,
+                        lookup,
+                        endpoints,
+                        Box::new(fetcher),
+                        RESOURCE_PRINCIPAL_HINT,
+                        configured_region.clone().or(leaf_region),
+                    );
                 }
                 Some(other) => {
                     return Err(ConfigError::new(
                         Some("auth"),
-                        format!("auth ResourcePrincipal: {} is {other:?}; expected 2.2 or 1.1 (3.0 is not supported yet)", resource_principal::VERSION_ENV),
+                        format!("auth ResourcePrincipal: {} is {other:?}; expected 2.2, 1.1 or 3.0", resource_principal::VERSION_ENV),
                     ))
                 }
                 None => {
@@ -490,7 +558,7 @@ mod tests {
         assert_eq!(cfg.region, "us-ashburn-1");
 
         for (version, expected) in [
-            ("3.0", "3.0 is not supported yet"),
+            ("3.0", "OCI_RESOURCE_PRINCIPAL_VERSION_FOR_LEAF_RESOURCE"),
             ("1.1", "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT is not set"),
             ("9", "\"9\""),
         ] {

@@ -20,6 +20,14 @@
 //! (`OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT`) with `{"resourcePrincipalToken",
 //! "servicePrincipalSessionToken", "sessionPublicKey"}` answers `{"token": "<JWT>"}`, a resource
 //! principal session token (`ptype=resource`) bound to `sessionPublicKey`.
+//!
+//! Resource principal 3.0 (`resource_principals_v3.go`): the same two calls signed by a
+//! resource principal's `ST$` token. The platform's chain is the resource principal pair's
+//! resource, then its two parents ([`crate::platform::Platform::parent_ocids`]): a resource
+//! principal may get the token of its own parent only (404 NotAuthorizedOrNotFound otherwise),
+//! and the answer carries `opc-parent-rpt-url` with the next parent's token URL while there is
+//! one. The exchange must be signed by the principal that got the token, and mints a session
+//! token for the parent.
 
 use std::borrow::Cow;
 
@@ -118,33 +126,70 @@ async fn x509(State(state): State<MockState>, req: Request) -> Result<Response, 
     Ok(json_response(StatusCode::OK, &json!({ "token": token })))
 }
 
-/// Verifies a platform request signed with an instance principal's session token.
-async fn instance_principal_request(
+/// Verifies a platform request signed with the session token of a principal of one of
+/// `ptypes`.
+async fn principal_request(
     state: &MockState,
     req: Request,
-) -> Result<(crate::auth::Verified, axum::body::Bytes), ApiError> {
+    ptypes: &[&str],
+) -> Result<(crate::platform::Principal, axum::body::Bytes), ApiError> {
     let (parts, body) = req.into_parts();
     let body = to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| ApiError::cannot_parse("the request body could not be read"))?;
     let v = crate::middleware::signature::check(state, &parts, &body, Rules::default())?;
-    match &v.principal {
-        Some(p) if p.ptype == "instance" => Ok((v, body)),
-        _ => Err(refused(state, "not signed by an instance principal")),
+    match v.principal {
+        Some(p) if ptypes.contains(&p.ptype.as_str()) => Ok((p, body)),
+        _ => Err(refused(
+            state,
+            &format!("not signed by a principal of type {}", ptypes.join(" or ")),
+        )),
     }
 }
 
+/// Resource principal 1.1 (signed by the instance): a token for the platform's resource.
+/// Resource principal 3.0 (signed by a resource principal): a token for the requested parent
+/// of the signer in the platform's chain, with `opc-parent-rpt-url` naming the next parent's
+/// token URL while there is one.
 async fn resource_principal_token(
     State(state): State<MockState>,
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    instance_principal_request(&state, req).await?;
-    let (rpt, spst) = state.platform().issue_rpt(&id);
-    Ok(json_response(
+    let host = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (principal, _) = principal_request(&state, req, &["instance", "resource"]).await?;
+    let p = state.platform();
+    let mut parent_url = None;
+    let mint_as = if principal.ptype == "instance" {
+        p.resource_ocid.clone()
+    } else {
+        let chain = p.resource_chain();
+        let at = chain.iter().position(|o| *o == id);
+        let child = chain.iter().position(|o| *o == principal.ocid);
+        match (child, at) {
+            (Some(c), Some(a)) if a == c + 1 => {
+                parent_url = chain
+                    .get(a + 1)
+                    .map(|next| format!("http://{host}/20180711/resourcePrincipalToken/{next}"));
+                id.clone()
+            }
+            _ => return Err(ApiError::not_authorized_or_not_found()),
+        }
+    };
+    let (rpt, spst) = p.issue_rpt(&principal.ocid, &mint_as);
+    let mut resp = json_response(
         StatusCode::OK,
         &json!({"resourcePrincipalToken": rpt, "servicePrincipalSessionToken": spst}),
-    ))
+    );
+    if let Some(url) = parent_url.and_then(|u| axum::http::HeaderValue::from_str(&u).ok()) {
+        resp.headers_mut().insert("opc-parent-rpt-url", url);
+    }
+    Ok(resp)
 }
 
 async fn resource_principal_session_token(
@@ -152,7 +197,7 @@ async fn resource_principal_session_token(
     req: Request,
 ) -> Result<Response, ApiError> {
     lock(&state.inner.stats).federation("rpst");
-    let (_, body) = instance_principal_request(&state, req).await?;
+    let (principal, body) = principal_request(&state, req, &["instance", "resource"]).await?;
     let parsed: Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError::cannot_parse("the request body is not valid JSON"))?;
     let field = |k: &str| {
@@ -165,14 +210,14 @@ async fn resource_principal_session_token(
     let spst = field("servicePrincipalSessionToken")?;
     let key = field("sessionPublicKey")?;
     let p = state.platform();
-    if !p.check_rpt(rpt, spst) {
+    let Some(mint_as) = p.check_rpt(rpt, spst, &principal.ocid) else {
         return Err(refused(&state, "unknown resource principal token"));
-    }
+    };
     let clean: String = crate::platform::pem_body(key).split_whitespace().collect();
     let spki = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, clean)
         .map_err(|_| ApiError::new(400, "InvalidParameter", "sessionPublicKey is not base64."))?;
     let token = p
-        .mint(&p.resource_ocid, "resource", &spki)
+        .mint(&mint_as, "resource", &spki)
         .map_err(|e| ApiError::new(400, "InvalidParameter", e))?;
     Ok(json_response(StatusCode::OK, &json!({ "token": token })))
 }

@@ -8,7 +8,9 @@
 //! - [`registry`]: `GET /_mock/registry/v2/`, an OCIR-like login check with an auth token;
 //! - `imds`: the instance metadata service (`/opc/v2/...`), `auth_service`: the auth
 //!   service's federation endpoints (`/v1/x509`, resource principal 1.1), `oke`: the OKE
-//!   workload-identity token endpoint (its own TLS listener); see [`crate::platform`];
+//!   workload-identity token endpoint (its own TLS listener), `oauth`: each identity domain's
+//!   `/oauth2/v1/token` (workload identity federation's token exchange, on the domain's
+//!   listener, OAuth error bodies); see [`crate::platform`];
 //! - [`scim`]: the Identity Domains SCIM API (`/admin/v1/AuthTokens`, `/admin/v1/MyAuthTokens`),
 //!   one router per domain, each on its own listener.
 
@@ -17,6 +19,7 @@ pub(crate) mod auth_service;
 pub(crate) mod domains;
 pub mod identity;
 pub(crate) mod imds;
+pub(crate) mod oauth;
 pub(crate) mod oke;
 pub mod registry;
 pub mod scim;

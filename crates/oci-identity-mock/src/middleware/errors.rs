@@ -204,6 +204,23 @@ impl ErrorRenderer for ScimErrors {
     }
 }
 
+/// The OAuth 2.0 form of an identity domain's `/oauth2/v1/token` (RFC 6749 §5.2):
+/// `{"error": "<code>", "error_description": "..."}` as `application/json`, the error code
+/// being the [`ApiError`]'s code (`invalid_client`, `invalid_grant`, `invalid_request`,
+/// `unsupported_grant_type`, ...). Errors of the shared layers keep their OCI codes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OAuthErrors;
+
+impl ErrorRenderer for OAuthErrors {
+    fn render(&self, e: &ApiError) -> Response {
+        json_body(
+            e.status,
+            "application/json",
+            &json!({"error": e.code, "error_description": e.message}),
+        )
+    }
+}
+
 fn json_body(status: StatusCode, content_type: &'static str, body: &Value) -> Response {
     (
         status,

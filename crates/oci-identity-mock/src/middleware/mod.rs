@@ -23,7 +23,7 @@ pub mod request_id;
 pub mod signature;
 pub mod stats;
 
-pub use errors::{ApiError, ErrorRenderer, OciErrors, ScimErrors};
+pub use errors::{ApiError, ErrorRenderer, OAuthErrors, OciErrors, ScimErrors};
 pub use request_id::RequestId;
 
 /// Largest request body read.

@@ -1,7 +1,8 @@
 //! The principal auth modes with real Terraform against the mock playing the platform: an
 //! instance (`InstancePrincipal`: metadata service + `/v1/x509` federation), a resource
-//! principal 2.2 token pair (inline and as files), and OKE workload identity (TLS on
-//! `127.0.0.N:12250`). Each test hides the API-key profile (`OCI_CONFIG_FILE` points nowhere),
+//! principal 2.2 token pair (inline and as files), resource principal 1.1 (token endpoints
+//! signed by the instance), OKE workload identity (TLS on `127.0.0.N:12250`) and workload
+//! identity federation (an identity domain's `/oauth2/v1/token`). Each test hides the API-key profile (`OCI_CONFIG_FILE` points nowhere),
 //! so every request is signed `ST$<session token>`; the mock verifies it with the token's key.
 
 use std::time::Duration;
@@ -213,6 +214,246 @@ async fn oke_workload_identity_with_the_token_path_argument() {
     )
     .await;
     assert!(federations(&env, "oke") >= 4, "{}", env.stats());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn resource_principal_1_1_creates_updates_refreshes_and_destroys() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    let vars = env.mock.resource_principal_1_1_env();
+    assert!(vars
+        .iter()
+        .any(|(k, v)| k == "OCI_RESOURCE_PRINCIPAL_VERSION" && v == "1.1"));
+    as_platform(&mut env, vars);
+    lifecycle(&env, "  auth = \"ResourcePrincipal\"").await;
+    let stats = env.stats();
+    // Each provider process: one instance federation, one resource principal token, one
+    // session token exchange.
+    assert!(federations(&env, "rpst") >= 4, "{stats}");
+    assert!(federations(&env, "x509") >= 4, "{stats}");
+    assert!(
+        stats["requests"]["GetResourcePrincipalToken"]["by_status"]["200"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 4,
+        "{stats}"
+    );
+}
+
+/// Resource principal 3.0: the 2.2 pair is the leaf; its parent's token (signed by the leaf),
+/// then the grandparent's (signed by the parent's session token, from `opc-parent-rpt-url`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn resource_principal_3_0_follows_the_parent_chain() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    let vars = env.mock.resource_principal_3_0_env();
+    as_platform(&mut env, vars);
+    lifecycle(&env, "  auth = \"ResourcePrincipal\"").await;
+    let stats = env.stats();
+    let rpts = stats["requests"]["GetResourcePrincipalToken"]["by_status"]["200"]
+        .as_u64()
+        .unwrap_or(0);
+    // Two tokens (parent, grandparent) and two exchanges per provider process; no instance.
+    assert!(rpts >= 8 && rpts % 2 == 0, "{stats}");
+    assert_eq!(federations(&env, "rpst"), rpts, "{stats}");
+    assert_eq!(federations(&env, "x509"), 0, "{stats}");
+}
+
+/// The ready line's workload identity federation block: (token path, untrusted token path,
+/// region, Default domain URL, its client id, its client secret).
+struct Wif {
+    token_path: String,
+    untrusted_token_path: String,
+    region: String,
+    domain_url: String,
+    client_id: String,
+    client_secret: String,
+}
+
+fn wif(env: &Env) -> Wif {
+    let ready = ready(env);
+    let w = &ready["workload_identity_federation"];
+    let s = |v: &Json| v.as_str().expect("a string in the ready line").to_owned();
+    let domain = &w["domains"][0];
+    let read = |v: &Json| std::fs::read_to_string(s(v)).unwrap().trim().to_owned();
+    assert!(!ready
+        .to_string()
+        .contains(&read(&domain["client_secret_path"])));
+    Wif {
+        token_path: s(&w["workload_identity_token_path"]),
+        untrusted_token_path: s(&w["untrusted_workload_identity_token_path"]),
+        region: s(&w["region"]),
+        domain_url: s(&domain["domain_url"]),
+        client_id: read(&domain["client_id_path"]),
+        client_secret: read(&domain["client_secret_path"]),
+    }
+}
+
+/// A provider block for workload identity federation with the OAuth client's credentials.
+fn wif_provider(w: &Wif, token_path: &str, secret: &str, requested: &str) -> String {
+    let rpst = if requested.ends_with("oci-rpst") {
+        "\n  token_exchange_resource_type        = \"workload\"\n  token_exchange_rpst_exp             = \"3600\""
+    } else {
+        ""
+    };
+    format!(
+        r#"  auth                                = "WorkloadIdentityFederation"
+  region                              = "{region}"
+  workload_identity_token_path        = "{token_path}"
+  token_exchange_domain_url           = "{url}"
+  token_exchange_requested_token_type = "{requested}"
+  token_exchange_client_id            = "{id}"
+  token_exchange_client_secret        = "{secret}"{rpst}"#,
+        region = w.region,
+        url = w.domain_url,
+        id = w.client_id,
+    )
+}
+
+/// No API-key profile: every request is signed with the exchanged session token.
+fn without_api_keys(env: &mut Env) {
+    env.extra_env.push((
+        "OCI_CONFIG_FILE".into(),
+        env.dir.path().join("no-such-config").display().to_string(),
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn workload_identity_federation_creates_updates_refreshes_and_destroys() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    without_api_keys(&mut env);
+    let w = wif(&env);
+    let provider = wif_provider(
+        &w,
+        &w.token_path,
+        &w.client_secret,
+        "urn:oci:token-type:oci-upst",
+    );
+    lifecycle(&env, &provider).await;
+    assert!(federations(&env, "wif") >= 4, "{}", env.stats());
+    // The secret reaches neither the state nor a trace log.
+    let state = std::fs::read_to_string(env.work().join("terraform.tfstate")).unwrap_or_default();
+    assert!(!state.contains(&w.client_secret));
+    let traced = [("TF_LOG".to_owned(), "trace".to_owned())];
+    let out = env
+        .tf_with(&traced, &["plan", "-input=false", "-no-color"])
+        .await;
+    out.ok();
+    let log = out.all();
+    assert!(
+        !log.contains(&w.client_secret),
+        "the client secret in the trace log"
+    );
+    assert!(!log.contains("ST$ey"), "a session token in the trace log");
+}
+
+/// `token_exchange_auth = "InstancePrincipal"`: the exchange is signed by the instance (the
+/// mock's metadata service and federation) instead of the OAuth client's secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn workload_identity_federation_signed_by_the_instance() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    let vars = env.mock.instance_principal_env();
+    as_platform(&mut env, vars);
+    let w = wif(&env);
+    let provider = format!(
+        r#"  auth                                = "WorkloadIdentityFederation"
+  region                              = "{region}"
+  workload_identity_token_path        = "{token}"
+  token_exchange_domain_url           = "{url}"
+  token_exchange_auth                 = "InstancePrincipal"
+  token_exchange_requested_token_type = "urn:oci:token-type:oci-rpst"
+  token_exchange_resource_type        = "workload""#,
+        region = w.region,
+        token = w.token_path,
+        url = w.domain_url,
+    );
+    let data = format!(
+        "data \"oci_identity_auth_tokens\" \"t\" {{\n  user_id = \"{}\"\n}}\n",
+        env.user(1)
+    );
+    write_main(&env, &provider, &data);
+    env.plan().await.ok();
+    let stats = env.stats();
+    assert!(federations(&env, "wif") >= 1, "{stats}");
+    assert!(federations(&env, "x509") >= 1, "{stats}");
+    assert_eq!(stats["auth_failures"], 0, "{stats}");
+}
+
+/// A resource principal session token (`oci-rpst` with `res_type`) works; a wrong client
+/// secret is a 401 `invalid_client` diagnostic naming the mode, without the secret; a subject
+/// token of an untrusted issuer is a 400 `invalid_grant`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn workload_identity_federation_rpst_and_refusals() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    without_api_keys(&mut env);
+    let w = wif(&env);
+    let data = format!(
+        "data \"oci_identity_auth_tokens\" \"t\" {{\n  user_id = \"{}\"\n}}\n",
+        env.user(1)
+    );
+    let rpst = "urn:oci:token-type:oci-rpst";
+    write_main(
+        &env,
+        &wif_provider(&w, &w.token_path, &w.client_secret, rpst),
+        &data,
+    );
+    env.plan().await.ok();
+    assert!(federations(&env, "wif") >= 1, "{}", env.stats());
+
+    let wrong = format!("{}-wrong", w.client_secret);
+    write_main(&env, &wif_provider(&w, &w.token_path, &wrong, rpst), &data);
+    let out = env.plan().await;
+    let all = out.all();
+    assert_eq!(out.code, 1, "{all}");
+    assert!(
+        all.contains("invalid_client") && all.contains("401"),
+        "{all}"
+    );
+    assert!(all.contains("WorkloadIdentityFederation"), "{all}");
+    assert!(all.contains("/oauth2/v1/token"), "{all}");
+    assert!(
+        !all.contains(&w.client_secret),
+        "no secret in the diagnostic: {all}"
+    );
+
+    write_main(
+        &env,
+        &wif_provider(
+            &w,
+            &w.untrusted_token_path,
+            &w.client_secret,
+            "urn:oci:token-type:oci-upst",
+        ),
+        &data,
+    );
+    let out = env.plan().await;
+    let all = out.all();
+    assert_eq!(out.code, 1, "{all}");
+    assert!(all.contains("invalid_grant"), "{all}");
+    let untrusted = std::fs::read_to_string(&w.untrusted_token_path).unwrap();
+    assert!(
+        !all.contains(untrusted.trim()),
+        "no subject token in the diagnostic: {all}"
+    );
+    assert!(!all.contains(&w.client_secret), "{all}");
 }
 
 /// Session tokens that live 2 s, and an apply that takes longer (slow API, parallelism 1): the
