@@ -19,6 +19,7 @@
 
 mod limiter;
 mod retry;
+mod shared;
 
 pub use retry::{NegativeRetryBudget, RetryPolicy};
 
@@ -177,12 +178,7 @@ impl HttpClient {
         retry: RetryPolicy,
         options: &ClientOptions,
     ) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .timeout(options.request_timeout)
-            .connect_timeout(options.connect_timeout)
-            .user_agent(options.user_agent.clone())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        let http = shared::client(options)?;
         Ok(Self {
             http,
             signer,
