@@ -238,7 +238,7 @@ impl HttpClient {
             }
             let delay = self
                 .retry
-                .delay(attempt)
+                .delay_after(status, attempt)
                 .max(retry_after.unwrap_or_default())
                 .min(remaining);
             if attempt == 1 {
