@@ -220,7 +220,7 @@ impl HttpClient {
             err.attempts = attempt;
             let status = err.status().unwrap_or(0);
             if status == 429 {
-                limiter.on_throttled(retry_after);
+                limiter.on_throttled(attempt_started, retry_after);
             }
             let remaining = self.retry.max_duration.saturating_sub(started.elapsed());
             if !self.retry.enabled || !err.is_retryable() || remaining.is_zero() {
