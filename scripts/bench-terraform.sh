@@ -7,8 +7,11 @@
 # Exits non-zero only if a Terraform command fails or tokens are orphaned.
 #
 #   scripts/bench-terraform.sh [--large] [--sizes 1,50] [--latency-ms 20] [--parallelism 10]
-#                              [--rate-limit N] [--no-rate-limit-pass] [--keep]
-#                              [--no-build] [--debug]
+#                              [--rate-limit N] [--no-rate-limit-pass] [--repeat 3]
+#                              [--no-profile] [--keep] [--no-build] [--debug]
+# Sizes below 1,000 run --repeat cycles (floor and provider alternating; medians shown), then
+# one profiled cycle (TF_LOG_PROVIDER=debug) whose table splits the time: provider processes,
+# Terraform's start-up of them, time serving RPCs, time on the API, waits, provider CPU.
 # --debug uses the debug build (target/debug) instead of the release one: slower provider code,
 # so the figures overstate the provider's own time.
 set -euo pipefail
@@ -24,9 +27,9 @@ while [[ $# -gt 0 ]]; do
     --sizes) SIZES="$2"; shift ;;
     --no-build) BUILD=0 ;;
     --debug) PROFILE=debug ;;
-    --latency-ms|--parallelism|--rate-limit) ARGS+=("$1" "$2"); shift ;;
-    --no-rate-limit-pass|--keep) ARGS+=("$1") ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --latency-ms|--parallelism|--rate-limit|--repeat) ARGS+=("$1" "$2"); shift ;;
+    --no-rate-limit-pass|--no-profile|--keep) ARGS+=("$1") ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift

@@ -118,22 +118,27 @@ class RssSampler(threading.Thread):
 
 
 def run_tf(tf, cwd, env, args, sample_rss):
-    """Runs terraform; (seconds, exit code, peak provider RSS kB, output tail)."""
-    log = os.path.join(cwd, "last.log")
-    with open(log, "w") as out:
-        t = time.monotonic()
-        p = subprocess.Popen([tf] + args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        sampler = None
-        if sample_rss:
-            sampler = RssSampler(p.pid, "terraform-provider-oci")
-            sampler.start()
-        rc = p.wait()
-        secs = time.monotonic() - t
-        if sampler:
-            sampler.done = True
-            sampler.join()
-    with open(log) as f:
-        tail = f.read()[-3000:]
+    """Runs terraform; (seconds, exit code, peak provider RSS kB, output tail).
+
+    Output goes through a pipe, not a file: go-plugin fsyncs Terraform's stderr each time a
+    provider process exits, which on a file costs a disk flush per provider process (tens of
+    ms on a busy disk) that the floor, with no provider, never pays."""
+    t = time.monotonic()
+    p = subprocess.Popen([tf] + args, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    sampler = None
+    if sample_rss:
+        sampler = RssSampler(p.pid, "terraform-provider-oci")
+        sampler.start()
+    out, _ = p.communicate()
+    rc = p.returncode
+    secs = time.monotonic() - t
+    if sampler:
+        sampler.done = True
+        sampler.join()
+    with open(os.path.join(cwd, "last.log"), "wb") as f:
+        f.write(out)
+    tail = out[-3000:].decode(errors="replace")
     return secs, rc, (sampler.peak if sampler else 0), tail
 
 
@@ -203,6 +208,97 @@ def fmt_ops(ops):
     return " ".join(f"{short.get(k, k)}={v}" for k, v in sorted(ops.items())) or "-"
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def union_s(intervals):
+    """Total length (s) of the union of (start, end) intervals."""
+    total, end = 0.0, None
+    for a, b in sorted(intervals):
+        if end is None or a > end:
+            total += b - a
+            end = b
+        elif b > end:
+            total += b - end
+            end = b
+    return total
+
+
+def parse_ts(line):
+    """Seconds of the day of a Terraform log line (2026-12-01T20:35:46.327Z ...)."""
+    try:
+        hms = line[11:23]
+        h, m, rest = hms.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(rest)
+    except (ValueError, IndexError):
+        return None
+
+
+def kv(line, key):
+    """A key=value field of a Terraform log line, as float (None if absent)."""
+    i = line.find(" " + key + "=")
+    if i < 0:
+        return None
+    v = line[i + len(key) + 2:].split(" ", 1)[0].strip('"')
+    try:
+        return float(v)
+    except ValueError:
+        return None
+
+
+def profile_log(path):
+    """Where a command's time went, from its TF_LOG_PROVIDER=debug log: provider processes
+    started; their summed lifetime; Terraform's start-up of each (from its mTLS set-up to the
+    handshake line: certificate, exec, our set-up); the wall time with at least one RPC being
+    served, and with at least one API request in flight; limiter waits and retry back-off
+    (summed); the provider's CPU time (summed over processes)."""
+    procs, started, life, startup = 0, {}, 0.0, 0.0
+    mtls_at = None
+    rpcs, api = [], []
+    waits_ms, cpu_ms, attempts, retries = 0.0, 0.0, 0, 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            ts = parse_ts(line)
+            if ts is None:
+                continue
+            if "provider: configuring client automatic mTLS" in line:
+                mtls_at = ts
+            elif "provider: starting plugin:" in line:
+                procs += 1
+            elif "provider: plugin started:" in line:
+                pid = line.rsplit("pid=", 1)[-1].strip()
+                started[pid] = ts
+            elif "provider: using plugin:" in line and mtls_at is not None:
+                startup += ts - mtls_at
+                mtls_at = None
+            elif "provider: plugin process exited:" in line:
+                pid = line.rsplit("id=", 1)[-1].strip()
+                if pid in started:
+                    life += ts - started.pop(pid)
+            elif "RPC finished" in line:
+                ms = kv(line, "elapsed_ms")
+                if ms is not None:
+                    rpcs.append((ts - ms / 1000, ts))
+            elif "OCI request " in line:
+                ms = kv(line, "attempt_ms")
+                if ms is not None:
+                    api.append((ts - ms / 1000, ts))
+                    attempts += 1
+                if "retrying" in line:
+                    retries += 1
+                    waits_ms += kv(line, "delay_ms") or 0
+                elif "succeeded" in line or "failed" in line:
+                    waits_ms += kv(line, "throttled_ms") or 0
+            elif "provider process exiting" in line:
+                cpu_ms += kv(line, "cpu_ms") or 0
+    return {"procs": procs, "life": life, "startup": startup, "rpc": union_s(rpcs),
+            "api": union_s(api), "waits": waits_ms / 1000, "cpu": cpu_ms / 1000,
+            "attempts": attempts, "retries": retries}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--terraform", required=True)
@@ -215,6 +311,11 @@ def main():
                     help="fixed requests/s for the rate-limited pass (default: 2/3 of the "
                          "unlimited pass's request rate, per command)")
     ap.add_argument("--no-rate-limit-pass", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="cycles (create, update, plan, destroy) per size below 1,000, floor "
+                         "and provider alternating; the tables show medians (default 3)")
+    ap.add_argument("--no-profile", action="store_true",
+                    help="skip the profiled cycle (TF_LOG_PROVIDER=debug) of sizes below 1,000")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",") if s]
@@ -239,12 +340,14 @@ def main():
     tf = a.terraform
     version = subprocess.run([tf, "version"], capture_output=True, text=True, env=env).stdout
     print(f"Terraform: {version.splitlines()[0] if version else '?'}; mock latency "
-          f"{a.latency_ms} ms; parallelism {a.parallelism}; {os.cpu_count()} CPUs")
+          f"{a.latency_ms} ms; parallelism {a.parallelism}; {os.cpu_count()} CPUs; "
+          f"provider {a.provider_dir}")
     failed_commands = []
     orphans_total = 0
     try:
         for size in sizes:
             nusers, per_user = shape(size)
+            repeat = max(1, a.repeat) if size < 1000 else 1
             floor, prov = write_configs(work, size, mock.ready["user_ocids"])
             for d in (floor, prov):
                 secs, rc, _, tail = run_tf(tf, d, env, ["init", "-input=false", "-no-color"], False)
@@ -253,33 +356,25 @@ def main():
             # Warm-up (unmeasured): the first Terraform command of a directory is slower.
             for d in (floor, prov):
                 run_tf(tf, d, env, ["validate", "-no-color"], False)
-            minimum = {"create": size, "update": size, "plan": nusers, "destroy": size}
-            # The floor and the unlimited pass.
-            floor_s, unl = {}, {}
-            for cmd in COMMANDS:
-                secs, rc, _, tail = run_tf(tf, floor, env, tf_args(cmd, a.parallelism), False)
-                if rc not in (0,):
-                    failed_commands.append(f"floor {size} {cmd}")
-                    print(tail, file=sys.stderr)
-                floor_s[cmd] = secs
-            passes = [("no rate limit", None)]
-            if not a.no_rate_limit_pass:
-                passes.append(("rate limited", "auto"))
-            for name, limited in passes:
+            # Terraform refreshes (one list per user) before an update and a destroy.
+            minimum = {"create": size, "update": size + nusers, "plan": nusers,
+                       "destroy": size + nusers}
+
+            def provider_cycle(name, limits, log_dir=None):
+                """One provider cycle; per command its figures, and extra checks."""
                 rows = {}
                 base_live = mock.stats()["live_tokens"]
                 extra = {"failed": 0, "duplicates": 0, "orphans": 0, "diff": False}
                 for cmd in COMMANDS:
-                    limit = 0
-                    if limited:
-                        if a.rate_limit:
-                            limit = a.rate_limit
-                        else:
-                            r = unl[cmd]
-                            limit = max(1, round(r["requests"] / max(r["secs"], 0.001) * 2 / 3))
+                    limit = limits.get(cmd, 0)
                     mock.rate_limit(limit)
                     mock.reset()
-                    secs, rc, rss, tail = run_tf(tf, prov, env, tf_args(cmd, a.parallelism), True)
+                    run_env = env
+                    if log_dir:
+                        run_env = dict(env, TF_LOG_PROVIDER="debug",
+                                       TF_LOG_PATH=os.path.join(log_dir, f"{cmd}.log"))
+                    secs, rc, rss, tail = run_tf(tf, prov, run_env,
+                                                 tf_args(cmd, a.parallelism), True)
                     mock.rate_limit(0)
                     st = mock.stats()
                     ops, total, refused = request_counts(st)
@@ -298,13 +393,50 @@ def main():
                         extra["orphans"] = st["live_tokens"] - base_live
                     rows[cmd] = {"secs": secs, "rc": rc, "ops": ops, "requests": total,
                                  "refused": refused, "rss": rss, "limit": limit}
-                if not limited:
-                    unl = rows
+                    if log_dir:
+                        rows[cmd]["profile"] = profile_log(os.path.join(log_dir, f"{cmd}.log"))
                 # Clean up whatever is left (a failed destroy), without the limit.
                 if state_count(tf, prov, env):
                     run_tf(tf, prov, env, tf_args("destroy", a.parallelism), False)
+                return rows, extra
+
+            # The floor and the unlimited pass, alternating, `repeat` times.
+            floor_runs = {c: [] for c in COMMANDS}
+            unl_runs = []
+            for _ in range(repeat):
+                for cmd in COMMANDS:
+                    secs, rc, _, tail = run_tf(tf, floor, env, tf_args(cmd, a.parallelism), False)
+                    if rc not in (0,):
+                        failed_commands.append(f"floor {size} {cmd}")
+                        print(tail, file=sys.stderr)
+                    floor_runs[cmd].append(secs)
+                unl_runs.append(provider_cycle("no rate limit", {}))
+            floor_s = {c: median(v) for c, v in floor_runs.items()}
+            unl = merge_runs(unl_runs)
+            extra = unl_runs[-1][1]
+            for _, e in unl_runs:
+                for k in ("failed", "duplicates", "orphans"):
+                    extra[k] = max(extra[k], e[k])
+                extra["diff"] = extra["diff"] or e["diff"]
+                orphans_total += max(0, e["orphans"])
+            print_table(size, nusers, per_user, f"no rate limit, median of {repeat}", floor_s,
+                        unl, minimum, extra)
+            if not a.no_rate_limit_pass:
+                limits = {}
+                for cmd in COMMANDS:
+                    r = unl[cmd]
+                    limits[cmd] = a.rate_limit or max(
+                        1, round(r["requests"] / max(r["secs"], 0.001) * 2 / 3))
+                rows, extra = provider_cycle("rate limited", limits)
                 orphans_total += max(0, extra["orphans"])
-                print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra)
+                print_table(size, nusers, per_user, "rate limited", floor_s, rows, minimum,
+                            extra, unlimited=unl)
+            if not a.no_profile and size < 1000:
+                log_dir = os.path.join(work, f"logs-{size}")
+                os.makedirs(log_dir, exist_ok=True)
+                rows, extra = provider_cycle("profiled", {}, log_dir)
+                orphans_total += max(0, extra["orphans"])
+                print_profile(size, floor_s, rows, a.latency_ms)
     finally:
         mock.stop()
         if a.keep:
@@ -318,11 +450,30 @@ def main():
     return 1 if failed_commands or orphans_total else 0
 
 
-def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra):
+def merge_runs(runs):
+    """Per command, the run of median time (its counts with it), and the largest RSS."""
+    out = {}
+    for cmd in COMMANDS:
+        rs = sorted((rows[cmd] for rows, _ in runs), key=lambda r: r["secs"])
+        row = dict(rs[len(rs) // 2])
+        row["secs"] = median([r["secs"] for r in rs])
+        row["rss"] = max(r["rss"] for r in rs)
+        row["rc"] = max(rs, key=lambda r: r["rc"] not in (0, 2))["rc"]
+        out[cmd] = row
+    return out
+
+
+def load():
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra, unlimited=None):
     print()
-    print(f"## {size} resource(s) ({nusers} user(s) x {per_user}), {name}")
-    hdr = (f"{'command':<15} {'floor s':>8} {'provider s':>10} {'minus floor':>11} {'ratio':>6} "
-           f"{'requests':>8} {'minimum':>7} {'429':>5} {'limit/s':>7} {'peak RSS MB':>11}  by operation")
+    print(f"## {size} resource(s) ({nusers} user(s) x {per_user}), {name} ({load()})")
+    vs = f" {'vs unlim':>8}" if unlimited else ""
+    hdr = (f"{'command':<15} {'floor s':>8} {'provider s':>10} {'minus floor':>11} {'ratio':>6}"
+           f"{vs} {'requests':>8} {'minimum':>7} {'429':>5} {'<=1.2x+429':>10} {'limit/s':>7} "
+           f"{'peak RSS MB':>11}  by operation")
     print(hdr)
     print("-" * len(hdr))
     for cmd in COMMANDS:
@@ -331,9 +482,11 @@ def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra):
         status = "" if r["rc"] == 0 or (cmd == "plan" and r["rc"] == 2) else f"  FAILED (exit {r['rc']})"
         if cmd == "plan" and r["rc"] == 2:
             status = "  DIFF (plan not empty)"
+        within = "yes" if r["requests"] <= 1.2 * minimum[cmd] + r["refused"] else "NO"
+        vs = (f" {r['secs'] / max(unlimited[cmd]['secs'], 0.001):>7.2f}x" if unlimited else "")
         print(f"{LABELS[cmd]:<15} {f:>8.2f} {r['secs']:>10.2f} {r['secs'] - f:>+11.2f} "
-              f"{r['secs'] / max(f, 0.001):>5.1f}x {r['requests']:>8} {minimum[cmd]:>7} "
-              f"{r['refused']:>5} {r['limit'] or '-':>7} {r['rss'] / 1024:>11.1f}  "
+              f"{r['secs'] / max(f, 0.001):>5.1f}x{vs} {r['requests']:>8} {minimum[cmd]:>7} "
+              f"{r['refused']:>5} {within:>10} {r['limit'] or '-':>7} {r['rss'] / 1024:>11.1f}  "
               f"{fmt_ops(r['ops'])}{status}")
     total = sum(r["requests"] for r in rows.values())
     refused = sum(r["refused"] for r in rows.values())
@@ -341,6 +494,28 @@ def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra):
     print(f"429 refused: {refused}{share}; failed resources: {extra['failed']}; "
           f"orphans: {extra['orphans']}; duplicates: {extra['duplicates']}"
           + ("; no-op plan NOT empty" if extra["diff"] else ""))
+
+
+def print_profile(size, floor_s, rows, latency_ms):
+    print()
+    print(f"## {size} resource(s), where the time goes (one more cycle with "
+          f"TF_LOG_PROVIDER=debug; {load()})")
+    hdr = (f"{'command':<15} {'floor s':>8} {'logged s':>8} {'procs':>5} {'tf start s':>10} "
+           f"{'proc life s':>11} {'in RPCs s':>9} {'on API s':>8} {'waits s':>7} "
+           f"{'CPU s':>6} {'API calls':>9} {'waves':>5}")
+    print(hdr)
+    print("-" * len(hdr))
+    for cmd in COMMANDS:
+        r, p = rows[cmd], rows[cmd]["profile"]
+        waves = p["api"] / (latency_ms / 1000) if latency_ms else 0
+        print(f"{LABELS[cmd]:<15} {floor_s[cmd]:>8.2f} {r['secs']:>8.2f} {p['procs']:>5} "
+              f"{p['startup']:>10.3f} {p['life']:>11.3f} {p['rpc']:>9.3f} {p['api']:>8.3f} "
+              f"{p['waits']:>7.3f} {p['cpu']:>6.3f} {p['attempts']:>9} {waves:>5.1f}")
+    print("procs: provider processes Terraform started; tf start: summed, from Terraform's mTLS "
+          "set-up to the provider's handshake line; proc life: summed lifetimes; in RPCs: wall "
+          "time with an RPC being served; on API: wall time with a request in flight (waves = "
+          "that / the mock's latency); waits: limiter and retry back-off, summed; CPU: the "
+          "provider's, summed")
 
 
 def _terminated(signum, _frame):

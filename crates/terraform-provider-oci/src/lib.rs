@@ -346,6 +346,7 @@ impl Provider for OciProvider {
             self.data.config_unknown.store(true, Ordering::Relaxed);
             return diags;
         }
+        let started = std::time::Instant::now();
         let settings = match settings_from_config(&req.config) {
             Ok(settings) => settings,
             Err(problems) => return problems,
@@ -357,6 +358,7 @@ impl Provider for OciProvider {
                 return diags;
             }
         };
+        let resolved_ms = started.elapsed().as_secs_f64() * 1000.0;
         for w in &resolved.warnings {
             diags.warning("OCI provider configuration", w.clone());
         }
@@ -378,7 +380,13 @@ impl Provider for OciProvider {
                 return diags;
             }
         };
-        match IdentityClient::with_options(&resolved, &options) {
+        let identity = IdentityClient::with_options(&resolved, &options);
+        tracing::debug!(
+            resolve_ms = resolved_ms,
+            clients_ms = started.elapsed().as_secs_f64() * 1000.0 - resolved_ms,
+            "configure: credentials resolved, API clients built"
+        );
+        match identity {
             Ok(identity) => self.data.set(Configured {
                 identity,
                 domains,

@@ -175,6 +175,7 @@ impl gp::grpc_stdio_server::GrpcStdio for Stdio {
 
 /// Serves `provider` until Terraform shuts it down. Returns when the process should exit.
 pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), ServeError> {
+    let started = std::time::Instant::now();
     let env = |k: &str| std::env::var(k).ok();
     if !opts.debug && !handshake::cookie_present(env) {
         return Err(ServeError::NotStartedByTerraform {
@@ -234,6 +235,10 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
     }
+    tracing::debug!(
+        setup_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "serving: handshake written"
+    );
 
     let stop_signal = {
         let shutdown = shutdown.clone();
@@ -269,7 +274,25 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
     // The accept loop may still hold the listener; the process exits next, so remove the
     // socket now rather than on drop.
     listener.cleanup();
+    tracing::debug!(
+        uptime_ms = started.elapsed().as_secs_f64() * 1000.0,
+        cpu_ms = process_cpu_ms().unwrap_or(-1.0),
+        "provider process exiting"
+    );
     Ok(())
+}
+
+/// CPU time (user and system) of this process's live threads so far, in ms, from Linux's
+/// per-thread `schedstat` (nanoseconds; `None` elsewhere). The runtime's threads live as long
+/// as the process, so at exit this is the process's CPU time.
+fn process_cpu_ms() -> Option<f64> {
+    let mut ns: u64 = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        let text = std::fs::read_to_string(path).ok()?;
+        ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 / 1e6)
 }
 
 /// Waits for the controller's Shutdown or SIGTERM. SIGINT is ignored outside debug mode:

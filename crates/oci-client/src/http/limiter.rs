@@ -116,16 +116,19 @@ impl AdaptiveLimiter {
         }
     }
 
-    /// The service answered 429: halve the rate (at most once per interval) and pause every
-    /// request for `retry_after` if given.
-    pub(crate) fn on_throttled(&self, retry_after: Option<Duration>) {
+    /// The service answered 429 to a request sent at `sent_at`: halve the rate (at most once
+    /// per interval, and only for a request sent after the last decrease — a 429 to a request
+    /// sent at the old rate says nothing about the new one, and counting it would halve the
+    /// rate again and again during one burst) and pause every request for `retry_after` if
+    /// given.
+    pub(crate) fn on_throttled(&self, sent_at: Instant, retry_after: Option<Duration>) {
         let now = Instant::now();
         let mut s = self.lock();
         if let Some(pause) = retry_after {
             s.paused_until = s.paused_until.max(now + pause.min(MAX_RETRY_AFTER));
         }
         if s.last_decrease
-            .is_some_and(|t| now.duration_since(t) < DECREASE_INTERVAL)
+            .is_some_and(|t| now.duration_since(t) < DECREASE_INTERVAL || sent_at < t)
         {
             return;
         }
@@ -175,11 +178,11 @@ mod tests {
         for _ in 0..20 {
             assert_eq!(l.reserve(), Duration::ZERO, "unlimited");
         }
-        l.on_throttled(None);
+        l.on_throttled(Instant::now(), None);
         let rate = l.rate().expect("limited");
         assert!(rate >= MIN_RATE, "{rate}");
         // A burst of 429s is one signal.
-        l.on_throttled(None);
+        l.on_throttled(Instant::now(), None);
         assert_eq!(l.rate(), Some(rate));
         // Slots are spaced by 1/rate.
         let first = l.reserve();
@@ -194,12 +197,31 @@ mod tests {
     }
 
     #[test]
+    fn a_429_to_a_request_sent_before_the_last_decrease_does_not_lower_the_rate_again() {
+        let l = AdaptiveLimiter::default();
+        for _ in 0..50 {
+            l.reserve();
+        }
+        let sent_before = Instant::now();
+        l.on_throttled(Instant::now(), None);
+        let rate = l.rate().expect("limited");
+        std::thread::sleep(DECREASE_INTERVAL + Duration::from_millis(10));
+        // Late answers to the old burst: no new signal.
+        l.on_throttled(sent_before, None);
+        assert_eq!(l.rate(), Some(rate));
+        // A request sent at the new rate and refused: halve again.
+        l.on_throttled(Instant::now(), None);
+        let lower = l.rate().expect("limited");
+        assert!(lower < rate, "{lower} < {rate}");
+    }
+
+    #[test]
     fn retry_after_pauses_every_request() {
         let l = AdaptiveLimiter::default();
-        l.on_throttled(Some(Duration::from_secs(2)));
+        l.on_throttled(Instant::now(), Some(Duration::from_secs(2)));
         let wait = l.reserve();
         assert!(wait > Duration::from_millis(1500), "{wait:?}");
-        l.on_throttled(Some(Duration::from_secs(3600)));
+        l.on_throttled(Instant::now(), Some(Duration::from_secs(3600)));
         assert!(l.reserve() <= MAX_RETRY_AFTER + Duration::from_secs(2));
     }
 

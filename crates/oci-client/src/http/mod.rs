@@ -19,6 +19,7 @@
 
 mod limiter;
 mod retry;
+mod shared;
 
 pub use retry::{NegativeRetryBudget, RetryPolicy};
 
@@ -178,12 +179,7 @@ impl HttpClient {
         retry: RetryPolicy,
         options: &ClientOptions,
     ) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .timeout(options.request_timeout)
-            .connect_timeout(options.connect_timeout)
-            .user_agent(options.user_agent.clone())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        let http = shared::client(options)?;
         Ok(Self {
             http,
             credentials,
@@ -253,7 +249,7 @@ impl HttpClient {
                 err.auth_hint = self.credentials.unauthorized_hint();
             }
             if status == 429 {
-                limiter.on_throttled(retry_after);
+                limiter.on_throttled(attempt_started, retry_after);
             }
             let remaining = self.retry.max_duration.saturating_sub(started.elapsed());
             if !self.retry.enabled || !err.is_retryable() || remaining.is_zero() {
@@ -271,7 +267,7 @@ impl HttpClient {
             }
             let delay = self
                 .retry
-                .delay(attempt)
+                .delay_after(status, attempt)
                 .max(retry_after.unwrap_or_default())
                 .min(remaining);
             if attempt == 1 {

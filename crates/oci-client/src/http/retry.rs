@@ -26,6 +26,9 @@ impl Default for RetryPolicy {
     }
 }
 
+/// First backoff (before jitter) after a 429; see [`RetryPolicy::delay_after`].
+pub const THROTTLED_BASE_DELAY: Duration = Duration::from_millis(50);
+
 /// A retry budget that is not a number of seconds `>= 0`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("retry_duration_seconds must be 0 or more, got {0}")]
@@ -52,9 +55,25 @@ impl RetryPolicy {
     /// The jittered delay before retry number `retry` (1-based): half of the exponential
     /// delay `base·2^(retry-1)` (capped at `max_delay`) plus a random part up to the other half.
     pub fn delay(&self, retry: u32) -> Duration {
-        let exponential = self
-            .base_delay
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
+        self.backoff(self.base_delay, retry)
+    }
+
+    /// The delay before retry number `retry` of a request that failed with `status`. After a
+    /// 429 the backoff starts from [`THROTTLED_BASE_DELAY`] instead of `base_delay`: the
+    /// process's shared rate limiter (`limiter.rs`) has already lowered the rate of every
+    /// request, so the throttled one waits for its slot there rather than also sitting out a
+    /// second-long delay meant for failures (which made a 429 storm three times slower than
+    /// the rate allows). Repeated 429s of one request still back off exponentially.
+    pub fn delay_after(&self, status: u16, retry: u32) -> Duration {
+        if status == 429 {
+            self.backoff(THROTTLED_BASE_DELAY.min(self.base_delay), retry)
+        } else {
+            self.delay(retry)
+        }
+    }
+
+    fn backoff(&self, base: Duration, retry: u32) -> Duration {
+        let exponential = base.saturating_mul(1u32 << retry.saturating_sub(1).min(20));
         let capped = exponential.min(self.max_delay);
         let half = capped / 2;
         let jitter_ms = fastrand::u64(0..=half.as_millis() as u64);
@@ -99,6 +118,35 @@ mod tests {
             RetryPolicy::from_budget(Some(-1), false).unwrap_err(),
             NegativeRetryBudget(-1)
         );
+    }
+
+    #[test]
+    fn throttled_requests_back_off_from_50_ms_others_from_the_base_delay() {
+        let p = RetryPolicy::default();
+        for _ in 0..200 {
+            let t1 = p.delay_after(429, 1);
+            assert!(
+                t1 >= Duration::from_millis(25) && t1 <= Duration::from_millis(50),
+                "{t1:?}"
+            );
+            let t4 = p.delay_after(429, 4);
+            assert!(
+                t4 >= Duration::from_millis(200) && t4 <= Duration::from_millis(400),
+                "{t4:?}"
+            );
+            assert!(
+                p.delay_after(429, 40) >= Duration::from_secs(15),
+                "still capped"
+            );
+            let other = p.delay_after(503, 1);
+            assert!(other >= Duration::from_millis(500), "{other:?}");
+        }
+        // A policy with a smaller base keeps it for 429s too.
+        let fast = RetryPolicy {
+            base_delay: Duration::from_millis(10),
+            ..p
+        };
+        assert!(fast.delay_after(429, 1) <= Duration::from_millis(10));
     }
 
     #[test]

@@ -137,3 +137,54 @@ async fn provider_logs_reach_terraform_without_secrets() {
         "no Authorization header in logs"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn debug_logs_time_every_rpc_api_call_and_provider_process() {
+    // What scripts/bench-terraform.sh reads to split a command's time.
+    let mut env = env_or_skip!(Env::with_users(1));
+    env.extra_env
+        .push(("TF_LOG_PROVIDER".into(), "debug".into()));
+    env.config(&token_block("t", env.user(0), "timed"));
+    let out = env.apply().await;
+    out.ok();
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let has = |needles: &[&str]| lines.iter().any(|l| needles.iter().all(|n| l.contains(n)));
+    for rpc in [
+        "GetProviderSchema",
+        "ValidateResourceConfig",
+        "ConfigureProvider",
+        "PlanResourceChange",
+        "ApplyResourceChange",
+    ] {
+        assert!(
+            has(&["RPC finished", &format!("tf_rpc={rpc}"), "elapsed_ms="]),
+            "{rpc} is timed"
+        );
+    }
+    assert!(has(&["serving: handshake written", "setup_ms="]));
+    assert!(has(&[
+        "OCI request succeeded",
+        "attempt_ms=",
+        "throttled_ms="
+    ]));
+    assert!(has(&["HTTP client built", "build_ms="]));
+    // Every provider process Terraform started reports its lifetime and CPU time at exit.
+    let started = lines
+        .iter()
+        .filter(|l| l.contains("provider: plugin started:"))
+        .count();
+    let exiting: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("provider process exiting"))
+        .collect();
+    assert!(started >= 2, "{started} provider processes");
+    assert_eq!(exiting.len(), started, "one exit line per process");
+    for l in exiting {
+        assert!(l.contains("uptime_ms=") && l.contains("cpu_ms="), "{l}");
+        assert!(!l.contains("cpu_ms=-1"), "CPU time is read on Linux: {l}");
+    }
+}

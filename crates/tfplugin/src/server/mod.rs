@@ -124,14 +124,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _req: Request<pb::get_metadata::Request>,
     ) -> Answer<pb::get_metadata::Response> {
-        Ok(Response::new(schema::get_metadata(&self.inner)))
+        let timer = RpcTimer::start("GetMetadata", "");
+        let resp = schema::get_metadata(&self.inner);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn get_provider_schema(
         &self,
         _req: Request<pb::get_provider_schema::Request>,
     ) -> Answer<pb::get_provider_schema::Response> {
-        Ok(Response::new(schema::get_provider_schema(&self.inner)))
+        let timer = RpcTimer::start("GetProviderSchema", "");
+        let resp = schema::get_provider_schema(&self.inner);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn get_resource_identity_schemas(
@@ -157,30 +163,33 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::validate_provider_config::Request>,
     ) -> Answer<pb::validate_provider_config::Response> {
-        Ok(Response::new(validate::provider_config(
-            &self.inner,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("ValidateProviderConfig", "");
+        let resp = validate::provider_config(&self.inner, req);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn validate_resource_config(
         &self,
         req: Request<pb::validate_resource_config::Request>,
     ) -> Answer<pb::validate_resource_config::Response> {
-        Ok(Response::new(validate::resource_config(
-            &self.inner,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("ValidateResourceConfig", &req.type_name);
+        let resp = validate::resource_config(&self.inner, req);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn validate_data_resource_config(
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Answer<pb::validate_data_resource_config::Response> {
-        Ok(Response::new(validate::data_resource_config(
-            &self.inner,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("ValidateDataResourceConfig", &req.type_name);
+        let resp = validate::data_resource_config(&self.inner, req);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn validate_list_resource_config(
@@ -214,10 +223,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Answer<pb::upgrade_resource_state::Response> {
-        Ok(Response::new(resource::upgrade_state(
-            &self.inner,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("UpgradeResourceState", &req.type_name);
+        let resp = resource::upgrade_state(&self.inner, req);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn read_resource(
@@ -257,10 +267,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::import_resource_state::Request>,
     ) -> Answer<pb::import_resource_state::Response> {
-        Ok(Response::new(resource::import(
-            &self.inner,
-            req.into_inner(),
-        )))
+        let req = req.into_inner();
+        let timer = RpcTimer::start("ImportResourceState", &req.type_name);
+        let resp = resource::import(&self.inner, req);
+        timer.finish();
+        Ok(Response::new(resp))
     }
 
     async fn read_data_source(
