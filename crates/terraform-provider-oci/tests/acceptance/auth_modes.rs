@@ -143,6 +143,60 @@ async fn instance_principal_without_region_uses_the_instances() {
     lifecycle(&env, "  auth = \"instanceprincipal\"").await;
 }
 
+/// The official test-only mode: the instance's certificates from files in
+/// `test_certificates_location` (no metadata service), federated at the mock's `/v1/x509`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn instance_principal_with_certs_from_test_certificates_location() {
+    let mut env = env_or_skip!(Env::with_users(2));
+    let region = ready(&env)["instance_principal"]["region"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let chain = env.mock.state().platform().chain().unwrap();
+    let certs = env.dir.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("ip_cert.pem"), &chain.leaf_cert_pem).unwrap();
+    std::fs::write(certs.join("ip_key.pem"), &chain.leaf_key_pem).unwrap();
+    std::fs::write(certs.join("intermediate.pem"), &chain.intermediate_pem).unwrap();
+    // Only the federation endpoint: with a metadata URL that answers nothing, a call to it
+    // would fail the run.
+    let vars = env
+        .mock
+        .instance_principal_env()
+        .into_iter()
+        .filter(|(k, _)| k == "OCI_SDK_AUTH_CLIENT_REGION_URL")
+        .chain([
+            (
+                "OCI_METADATA_BASE_URL".to_owned(),
+                "http://127.0.0.1:9/opc/v2".to_owned(),
+            ),
+            (
+                "TF_VAR_test_certificates_location".to_owned(),
+                certs.display().to_string(),
+            ),
+        ])
+        .collect();
+    as_platform(&mut env, vars);
+    lifecycle(
+        &env,
+        &format!("  auth   = \"InstancePrincipalWithCerts\"\n  region = \"{region}\""),
+    )
+    .await;
+    assert!(federations(&env, "x509") >= 4, "{}", env.stats());
+    assert_eq!(
+        env.stats()["requests"]["InstanceMetadata"]["total"]
+            .as_u64()
+            .unwrap_or(0),
+        0,
+        "no metadata calls: {}",
+        env.stats()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     missing_terraform,
