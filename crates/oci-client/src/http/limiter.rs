@@ -1,8 +1,8 @@
 //! An adaptive client-side rate limit shared by every request of the process to one service
 //! endpoint (scheme, host and port), so a storm of
 //! 429s does not turn into a retry avalanche: unlimited until the service throttles, then
-//! half the rate observed at the time, recovering slowly (a few percent per success) until it
-//! is unlimited again. A `retry-after` pauses every request until it has passed.
+//! 70% of the rate at the time, recovering a few percent per success up to 90% of that rate
+//! and probing slowly above it (unlimited again only after a long run without 429s). A `retry-after` pauses every request until it has passed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -12,8 +12,17 @@ use std::time::{Duration, Instant};
 const MIN_RATE: f64 = 1.0;
 /// Above this rate the limit is lifted.
 const MAX_RATE: f64 = 1000.0;
-/// Growth of the rate per successful request.
+/// Growth of the rate per successful request, below [`NEAR_CEILING`] of the rate at which the
+/// service last throttled.
 const RECOVERY: f64 = 1.02;
+/// Growth per success close to (or above) that rate: probing gently where the limit was found
+/// keeps the rate near it instead of overshooting into the next burst of 429s.
+const PROBE: f64 = 1.002;
+/// Where recovery turns into probing, as a fraction of the last throttled rate.
+const NEAR_CEILING: f64 = 0.9;
+/// The rate after a 429, as a fraction of the rate at the time (a gentler cut than halving:
+/// halving spends half of the time well under a steady service limit).
+const DECREASE: f64 = 0.7;
 /// At most one decrease per this interval: a burst of 429s from requests sent at the same
 /// time is one signal, not many.
 const DECREASE_INTERVAL: Duration = Duration::from_millis(250);
@@ -29,6 +38,8 @@ struct State {
     /// No request before this (from `retry-after`).
     paused_until: Instant,
     last_decrease: Option<Instant>,
+    /// The rate at the last decrease: where the service's limit was found.
+    ceiling: Option<f64>,
     /// Requests sent in the current one-second window, and the rate of the previous one.
     window_start: Instant,
     window_sent: u32,
@@ -49,6 +60,7 @@ impl Default for AdaptiveLimiter {
                 next_slot: now,
                 paused_until: now,
                 last_decrease: None,
+                ceiling: None,
                 window_start: now,
                 window_sent: 0,
                 observed: 0.0,
@@ -111,14 +123,18 @@ impl AdaptiveLimiter {
     pub(crate) fn on_success(&self) {
         let mut s = self.lock();
         if let Some(rate) = s.rate {
-            let rate = rate * RECOVERY;
+            let growth = match s.ceiling {
+                Some(ceiling) if rate >= ceiling * NEAR_CEILING => PROBE,
+                _ => RECOVERY,
+            };
+            let rate = rate * growth;
             s.rate = (rate < MAX_RATE).then_some(rate);
         }
     }
 
-    /// The service answered 429 to a request sent at `sent_at`: halve the rate (at most once
+    /// The service answered 429 to a request sent at `sent_at`: cut the rate to 70% (at most once
     /// per interval, and only for a request sent after the last decrease — a 429 to a request
-    /// sent at the old rate says nothing about the new one, and counting it would halve the
+    /// sent at the old rate says nothing about the new one, and counting it would cut the
     /// rate again and again during one burst) and pause every request for `retry_after` if
     /// given.
     pub(crate) fn on_throttled(&self, sent_at: Instant, retry_after: Option<Duration>) {
@@ -142,7 +158,8 @@ impl AdaptiveLimiter {
                     .max(MIN_RATE * 2.0)
             }
         };
-        s.rate = Some((current / 2.0).max(MIN_RATE));
+        s.ceiling = Some(current);
+        s.rate = Some((current * DECREASE).max(MIN_RATE));
         s.next_slot = s.next_slot.max(now);
         tracing::debug!(
             rate_per_second = s.rate.unwrap_or_default(),
@@ -173,7 +190,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unlimited_until_throttled_then_halved_then_recovers() {
+    fn unlimited_until_throttled_then_lowered_then_recovers() {
         let l = AdaptiveLimiter::default();
         for _ in 0..20 {
             assert_eq!(l.reserve(), Duration::ZERO, "unlimited");
@@ -190,7 +207,7 @@ mod tests {
         assert!(second > first, "{first:?} {second:?}");
         assert!(second - first >= Duration::from_secs_f64(0.9 / rate));
         // Successes recover the rate until it is lifted.
-        for _ in 0..1000 {
+        for _ in 0..3000 {
             l.on_success();
         }
         assert_eq!(l.rate(), None);
@@ -209,10 +226,34 @@ mod tests {
         // Late answers to the old burst: no new signal.
         l.on_throttled(sent_before, None);
         assert_eq!(l.rate(), Some(rate));
-        // A request sent at the new rate and refused: halve again.
+        // A request sent at the new rate and refused: lower again.
         l.on_throttled(Instant::now(), None);
         let lower = l.rate().expect("limited");
         assert!(lower < rate, "{lower} < {rate}");
+    }
+
+    #[test]
+    fn recovery_is_quick_up_to_near_the_limit_found_and_slow_above_it() {
+        let l = AdaptiveLimiter::default();
+        {
+            let mut s = l.lock();
+            s.rate = Some(100.0);
+        }
+        l.on_throttled(Instant::now(), None);
+        let cut = l.rate().unwrap();
+        assert!((cut - 70.0).abs() < 1e-9, "{cut}");
+        // Back to 90% of the limit within a few dozen successes...
+        for _ in 0..15 {
+            l.on_success();
+        }
+        let near = l.rate().unwrap();
+        assert!(near >= 90.0, "{near}");
+        // ...then only slowly beyond it.
+        for _ in 0..50 {
+            l.on_success();
+        }
+        let probed = l.rate().unwrap();
+        assert!(probed < 100.0 * 1.05, "{probed}");
     }
 
     #[test]
