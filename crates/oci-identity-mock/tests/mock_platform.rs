@@ -275,6 +275,22 @@ fn claims(jwt: &str) -> (Value, Value) {
     )
 }
 
+/// A GET signed with `key_id` and `key`, with the headers a signed GET carries.
+async fn signed_get(http: &reqwest::Client, url: String, key_id: &str, key: &RsaKeyPair) -> Resp {
+    send(
+        http,
+        Signed {
+            method: "GET",
+            url,
+            body: None,
+            key_id: key_id.to_string(),
+            key,
+            headers: GET_HEADERS,
+        },
+    )
+    .await
+}
+
 async fn list_tokens(
     http: &reqwest::Client,
     endpoint: &str,
@@ -282,16 +298,11 @@ async fn list_tokens(
     key_id: &str,
     key: &RsaKeyPair,
 ) -> Resp {
-    send(
+    signed_get(
         http,
-        Signed {
-            method: "GET",
-            url: format!("{endpoint}/20160918/users/{user}/authTokens"),
-            body: None,
-            key_id: key_id.to_string(),
-            key,
-            headers: GET_HEADERS,
-        },
+        format!("{endpoint}/20160918/users/{user}/authTokens"),
+        key_id,
+        key,
     )
     .await
 }
@@ -657,31 +668,21 @@ async fn session_tokens_sign_classic_and_scim_requests_as_a_dynamic_group() {
     assert_eq!(r.json()["description"], "by the instance");
     // The SCIM API of the Default domain, signed the same way.
     let domain = &mock.identity_domains[0].idcs_endpoint;
-    let r = send(
+    let r = signed_get(
         &http,
-        Signed {
-            method: "GET",
-            url: format!("{domain}/admin/v1/AuthTokens"),
-            body: None,
-            key_id: key_id.clone(),
-            key: &session,
-            headers: GET_HEADERS,
-        },
+        format!("{domain}/admin/v1/AuthTokens"),
+        &key_id,
+        &session,
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["totalResults"], 1, "{}", r.text);
     // A principal is not a user of the domain: MyAuthTokens is refused.
-    let r = send(
+    let r = signed_get(
         &http,
-        Signed {
-            method: "GET",
-            url: format!("{domain}/admin/v1/MyAuthTokens"),
-            body: None,
-            key_id: key_id.clone(),
-            key: &session,
-            headers: GET_HEADERS,
-        },
+        format!("{domain}/admin/v1/MyAuthTokens"),
+        &key_id,
+        &session,
     )
     .await;
     assert_eq!(r.status, 403, "{}", r.text);
@@ -697,16 +698,11 @@ async fn session_tokens_sign_classic_and_scim_requests_as_a_dynamic_group() {
     );
     let r = list_tokens(&http, &mock.endpoint, user, &forged, &session).await;
     assert_eq!(r.status, 401);
-    let r = send(
+    let r = signed_get(
         &http,
-        Signed {
-            method: "GET",
-            url: format!("{domain}/admin/v1/AuthTokens"),
-            body: None,
-            key_id: forged,
-            key: &session,
-            headers: GET_HEADERS,
-        },
+        format!("{domain}/admin/v1/AuthTokens"),
+        &forged,
+        &session,
     )
     .await;
     assert_eq!(r.status, 401);
