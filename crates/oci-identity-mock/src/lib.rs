@@ -6,7 +6,7 @@
 //! It creates a tenancy, users with RSA API keys and an OCI config file in a data directory,
 //! verifies every request's signature, enforces the per-user token limit, honours
 //! `opc-retry-token` and `if-match`, simulates list lag and injects faults. State persists in
-//! `DIR/state.json`. Unsigned admin endpoints live under `/_mock/` (stats, faults, reset-stats).
+//! `DIR/state.json` plus a journal of the changes since (`DIR/journal.jsonl`). Unsigned admin endpoints live under `/_mock/` (stats, faults, reset-stats).
 //!
 //! # The platform
 //!

@@ -15,7 +15,8 @@ Usage: oci-identity-mock --data-dir DIR [options]
 A mock of the OCI Identity auth-token API (/20160918/users/{userId}/authTokens) and of the
 Identity Domains SCIM auth-token API (/admin/v1/AuthTokens, one listener per domain).
 On first start it creates in DIR a tenancy, users with RSA API keys (DIR/keys/) and an OCI
-config file (DIR/config: DEFAULT, USER1, USER2, ...). State persists in DIR/state.json.
+config file (DIR/config: DEFAULT, USER1, USER2, ...). State persists in DIR/state.json
+and DIR/journal.jsonl (the changes since, folded in at the next start).
 When ready it prints one JSON line on stdout:
   {\"endpoint\": ..., \"config_file\": ..., \"tenancy_ocid\": ..., \"user_ocids\": [...],
    \"identity_domains\": [{\"idcs_endpoint\": ..., \"domain_ocid\": ..., \"display_name\": ...,

@@ -1,7 +1,9 @@
 //! The mock's state: [`MockState`], shared by every API router and middleware (the store, the
 //! request counters, the fault queue, the rate limit and the timing options), and the persistent `Store`
 //! (tenancy, users and their API keys, auth tokens and retry-token records), which lives in
-//! `DIR/state.json`, rewritten atomically after each mutation.
+//! `DIR/state.json` plus the journal of changes since (`DIR/journal.jsonl`, see [`journal`]).
+
+mod journal;
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -17,6 +19,7 @@ use super::faults::{Fault, Faults};
 use super::ratelimit::RateLimit;
 use super::stats::Stats;
 use super::{ids, keys, MockError, MockOptions};
+use journal::{Change, Journal};
 
 /// Locks a mutex, ignoring poisoning (a panicked handler leaves consistent data behind: every
 /// mutation is a single assignment or persisted atomically).
@@ -280,6 +283,9 @@ pub(crate) enum StoreError {
 pub(crate) struct Store {
     dir: PathBuf,
     data: Persisted,
+    journal: Journal,
+    /// Size of the last snapshot written.
+    snapshot_len: u64,
     /// keyId (`tenancy/user/fingerprint`) → SubjectPublicKeyInfo DER.
     key_ids: HashMap<String, Vec<u8>>,
 }
@@ -320,6 +326,15 @@ fn write_atomic_with(path: &Path, bytes: &[u8], mode: u32, fsync: bool) -> std::
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes `DIR/state.json` (compact, without fsync: see [`journal`]); returns its size.
+fn persist(dir: &Path, data: &Persisted) -> Result<u64, String> {
+    let path = dir.join("state.json");
+    let bytes = serde_json::to_vec(data).map_err(|e| e.to_string())?;
+    write_atomic_with(&path, &bytes, 0o600, false)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(bytes.len() as u64)
 }
 
 fn profile_for(index: usize) -> (String, String) {
@@ -368,6 +383,7 @@ impl Store {
             },
             Err(e) => return Err(io_err(&state_path, e)),
         };
+        Journal::replay(&dir, &mut data).map_err(MockError::State)?;
         while data.users.len() < users.max(1) {
             let index = data.users.len();
             let (profile, name) = profile_for(index);
@@ -433,14 +449,18 @@ impl Store {
                 });
             }
         }
+        // A fresh snapshot with everything, then an empty journal.
+        let snapshot_len = persist(&dir, &data).map_err(MockError::State)?;
+        let journal = Journal::create(&dir).map_err(MockError::State)?;
         let mut store = Store {
             dir,
             data,
+            journal,
+            snapshot_len,
             key_ids: HashMap::new(),
         };
         store.rebuild_key_ids()?;
         store.write_config()?;
-        store.persist(&store.data).map_err(MockError::State)?;
         Ok(store)
     }
 
@@ -475,27 +495,24 @@ impl Store {
         write_atomic(&path, text.as_bytes(), 0o600).map_err(|e| io_err(&path, e))
     }
 
-    fn persist(&self, data: &Persisted) -> Result<(), String> {
-        let path = self.dir.join("state.json");
-        // Rewritten after every mutation, under the store's lock: compact and without fsync,
-        // so that at thousands of tokens the mock does not serialise the API behind a
-        // megabyte of pretty JSON and a disk flush per request (which made the benchmark's
-        // 2,000-token runs measure the mock's disk rather than the provider).
-        let bytes = serde_json::to_vec(data).map_err(|e| e.to_string())?;
-        write_atomic_with(&path, &bytes, 0o600, false)
-            .map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    /// Applies `f` to a copy of the data, persists it, and only then makes it current.
-    fn mutate<T>(
-        &mut self,
-        f: impl FnOnce(&mut Persisted) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut next = self.data.clone();
-        let out = f(&mut next)?;
-        self.persist(&next).map_err(StoreError::Persist)?;
-        self.data = next;
-        Ok(out)
+    /// Journals `changes` and only then makes them current; compacts the journal into a new
+    /// snapshot once it has outgrown the last one.
+    fn commit(&mut self, changes: Vec<Change>) -> Result<(), StoreError> {
+        self.journal.append(&changes).map_err(StoreError::Persist)?;
+        for change in changes {
+            change.apply(&mut self.data);
+        }
+        if self.journal.wants_compaction(self.snapshot_len) {
+            // The changes are safe in the journal: a failed compaction is retried later.
+            match persist(&self.dir, &self.data).and_then(|len| {
+                self.journal.clear()?;
+                Ok(len)
+            }) {
+                Ok(len) => self.snapshot_len = len,
+                Err(why) => tracing::warn!(%why, "could not compact the state journal"),
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn config_file(&self) -> PathBuf {
@@ -567,56 +584,48 @@ impl Store {
             return Err(StoreError::UserNotFound);
         }
         let time_created = now.duration_trunc(Duration::milliseconds(1)).unwrap_or(now);
-        self.mutate(|data| {
-            let held = data
-                .tokens
-                .iter()
-                .filter(|t| t.user_id == new.user_id)
-                .count();
-            if limit > 0 && held >= limit {
-                return Err(StoreError::LimitExceeded(limit));
-            }
-            let secret = ids::token_secret();
-            let token = TokenRec {
-                id: ids::ocid("credential"),
-                user_id: new.user_id.clone(),
-                description: new.description.clone(),
-                time_created,
-                etag: ids::hex_lower(32),
-                lifecycle_state: new.status.clone().unwrap_or_else(|| "ACTIVE".into()),
-                scim_id: ids::hex_lower(32),
-                expires_on: new.expires_on.clone(),
-                tags: new.tags.clone(),
-                created_by: new.created_by.clone(),
-                last_modified_by: new.created_by.clone(),
-                last_modified: None,
-                secret_sha256: Some(crate::auth::sha256_hex(secret.as_bytes())),
-                allow_self_change: new.allow_self_change,
-            };
-            data.tokens.push(token.clone());
-            if let Some(remember) = remember {
-                let rec = remember(&token, &secret);
-                data.retry_tokens.retain(|r| {
-                    r.retry_token != rec.retry_token
-                        && now - r.time < Duration::hours(RETRY_TOKEN_TTL_HOURS)
-                });
-                data.retry_tokens.push(rec);
-            }
-            Ok((token, secret))
-        })
+        let held = self
+            .data
+            .tokens
+            .iter()
+            .filter(|t| t.user_id == new.user_id)
+            .count();
+        if limit > 0 && held >= limit {
+            return Err(StoreError::LimitExceeded(limit));
+        }
+        let secret = ids::token_secret();
+        let token = TokenRec {
+            id: ids::ocid("credential"),
+            user_id: new.user_id,
+            description: new.description,
+            time_created,
+            etag: ids::hex_lower(32),
+            lifecycle_state: new.status.unwrap_or_else(|| "ACTIVE".into()),
+            scim_id: ids::hex_lower(32),
+            expires_on: new.expires_on,
+            tags: new.tags,
+            last_modified_by: new.created_by.clone(),
+            created_by: new.created_by,
+            last_modified: None,
+            secret_sha256: Some(crate::auth::sha256_hex(secret.as_bytes())),
+            allow_self_change: new.allow_self_change,
+        };
+        let mut changes = vec![Change::PutToken {
+            token: token.clone(),
+        }];
+        if let Some(remember) = remember {
+            changes.push(Change::PutRetry {
+                rec: remember(&token, &secret),
+            });
+        }
+        self.commit(changes)?;
+        Ok((token, secret))
     }
 
     /// Remembers a create for `opc-retry-token` replays (replacing an older record of the same
     /// token, dropping expired ones).
     pub(crate) fn remember_retry(&mut self, rec: RetryRec) -> Result<(), StoreError> {
-        self.mutate(|data| {
-            data.retry_tokens.retain(|r| {
-                r.retry_token != rec.retry_token
-                    && rec.time - r.time < Duration::hours(RETRY_TOKEN_TTL_HOURS)
-            });
-            data.retry_tokens.push(rec);
-            Ok(())
-        })
+        self.commit(vec![Change::PutRetry { rec }])
     }
 
     /// The administrator: the first user (the config file's DEFAULT profile), a member of the
@@ -697,12 +706,12 @@ impl Store {
         mut updated: TokenRec,
         if_match: Option<&str>,
     ) -> Result<TokenRec, StoreError> {
-        self.mutate(|data| {
-            let idx = Self::check_token(data, &updated.user_id, &updated.id, if_match)?;
-            updated.etag = ids::hex_lower(32);
-            data.tokens[idx] = updated.clone();
-            Ok(updated)
-        })
+        Self::check_token(&self.data, &updated.user_id, &updated.id, if_match)?;
+        updated.etag = ids::hex_lower(32);
+        self.commit(vec![Change::PutToken {
+            token: updated.clone(),
+        }])?;
+        Ok(updated)
     }
 
     /// Deletes a token by OCID (checking `if_match`).
@@ -711,11 +720,10 @@ impl Store {
         token: &TokenRec,
         if_match: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.mutate(|data| {
-            let idx = Self::check_token(data, &token.user_id, &token.id, if_match)?;
-            data.tokens.remove(idx);
-            Ok(())
-        })
+        Self::check_token(&self.data, &token.user_id, &token.id, if_match)?;
+        self.commit(vec![Change::RemoveToken {
+            id: token.id.clone(),
+        }])
     }
 
     /// Tokens of a user visible to List: those created at least `lag` ago.
@@ -788,19 +796,20 @@ impl Store {
         by: Option<&str>,
     ) -> Result<TokenRec, StoreError> {
         self.check_user(user_id)?;
-        self.mutate(|data| {
-            let idx = Self::check_token(data, user_id, token_id, if_match)?;
-            let token = &mut data.tokens[idx];
-            if let Some(d) = description {
-                token.description = d.to_string();
-            }
-            token.etag = ids::hex_lower(32);
-            token.last_modified = Some(Utc::now());
-            if let Some(by) = by {
-                token.last_modified_by = Some(by.to_string());
-            }
-            Ok(token.clone())
-        })
+        let idx = Self::check_token(&self.data, user_id, token_id, if_match)?;
+        let mut token = self.data.tokens[idx].clone();
+        if let Some(d) = description {
+            token.description = d.to_string();
+        }
+        token.etag = ids::hex_lower(32);
+        token.last_modified = Some(Utc::now());
+        if let Some(by) = by {
+            token.last_modified_by = Some(by.to_string());
+        }
+        self.commit(vec![Change::PutToken {
+            token: token.clone(),
+        }])?;
+        Ok(token)
     }
 
     pub(crate) fn delete_token(
@@ -810,11 +819,10 @@ impl Store {
         if_match: Option<&str>,
     ) -> Result<(), StoreError> {
         self.check_user(user_id)?;
-        self.mutate(|data| {
-            let idx = Self::check_token(data, user_id, token_id, if_match)?;
-            data.tokens.remove(idx);
-            Ok(())
-        })
+        Self::check_token(&self.data, user_id, token_id, if_match)?;
+        self.commit(vec![Change::RemoveToken {
+            id: token_id.to_string(),
+        }])
     }
 }
 
