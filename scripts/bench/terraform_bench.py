@@ -14,6 +14,7 @@ resources in state). Exits non-zero only if a command failed or tokens were orph
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -39,8 +40,8 @@ def shape(size):
 
 
 class Mock:
-    def __init__(self, binary, work, users, latency_ms):
-        self.data = os.path.join(work, "mock")
+    def __init__(self, binary, work, users, latency_ms, data=None):
+        self.data = data or os.path.join(work, "mock")
         self.log = open(os.path.join(work, "mock.log"), "w")
         self.proc = subprocess.Popen(
             [binary, "--data-dir", self.data, "--users", str(users), "--token-limit", "0",
@@ -69,6 +70,12 @@ class Mock:
     def rate_limit(self, n):
         self._call("POST", "/_mock/faults", {"rate_limit": int(n)})
 
+    def cpu(self):
+        """CPU seconds (user + system) the mock has used so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.proc.terminate()
         try:
@@ -84,11 +91,16 @@ def request_counts(stats):
 
 
 class RssSampler(threading.Thread):
-    """Peak VmHWM (kB) over the provider processes among a process's children."""
+    """Peak VmHWM (kB) over the provider processes among a process's children, and their CPU
+    seconds (the last sample of each process: it misses at most one interval of each)."""
 
     def __init__(self, pid, name):
         super().__init__(daemon=True)
         self.pid, self.name, self.peak, self.done = pid, name, 0, False
+        self.ticks = {}
+
+    def cpu(self):
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
 
     def children(self):
         out = []
@@ -112,17 +124,25 @@ class RssSampler(threading.Thread):
                         for line in f:
                             if line.startswith("VmHWM:"):
                                 self.peak = max(self.peak, int(line.split()[1]))
+                    with open(f"/proc/{child}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                        self.ticks[child] = int(fields[11]) + int(fields[12])
                 except OSError:
                     pass
-            time.sleep(0.02)
+            # VmHWM is a high-water mark: it only has to be read before the process exits.
+            time.sleep(0.05)
 
 
-def run_tf(tf, cwd, env, args, sample_rss):
-    """Runs terraform; (seconds, exit code, peak provider RSS kB, output tail).
+def run_tf(tf, cwd, env, args, sample_rss, mock=None):
+    """Runs terraform; (seconds, exit code, peak provider RSS kB, output tail, CPU seconds of
+    Terraform and its provider processes (with `sample_rss`: a pair, that and the provider
+    processes' own), CPU seconds of the mock (if given) meanwhile).
 
     Output goes through a pipe, not a file: go-plugin fsyncs Terraform's stderr each time a
     provider process exits, which on a file costs a disk flush per provider process (tens of
     ms on a busy disk) that the floor, with no provider, never pays."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    mock_before = mock.cpu() if mock else 0.0
     t = time.monotonic()
     p = subprocess.Popen([tf] + args, cwd=cwd, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -133,13 +153,18 @@ def run_tf(tf, cwd, env, args, sample_rss):
     out, _ = p.communicate()
     rc = p.returncode
     secs = time.monotonic() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    mock_cpu = (mock.cpu() - mock_before) if mock else 0.0
     if sampler:
         sampler.done = True
         sampler.join()
     with open(os.path.join(cwd, "last.log"), "wb") as f:
         f.write(out)
     tail = out[-3000:].decode(errors="replace")
-    return secs, rc, (sampler.peak if sampler else 0), tail
+    if sampler:
+        cpu = (cpu, sampler.cpu())
+    return secs, rc, (sampler.peak if sampler else 0), tail, cpu, mock_cpu
 
 
 def write_configs(work, size, users):
@@ -317,7 +342,21 @@ def main():
     ap.add_argument("--no-profile", action="store_true",
                     help="skip the profiled cycle (TF_LOG_PROVIDER=debug) of sizes below 1,000")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--mock-data", default=None,
+                    help="the mock's data directory, kept between runs (its first start with "
+                         "1,000 users spends minutes generating their RSA keys); default: one in "
+                         "the work directory")
+    ap.add_argument("--twin", default=None,
+                    help="the twin provider binary (cargo build --release -p "
+                         "terraform-provider-oci --example twin): this provider's schemas, no "
+                         "API calls; measured beside the floor as Terraform's cost of a plugin "
+                         "provider")
     a = ap.parse_args()
+    # Commands run in their own directories: paths given relative to here must still work.
+    for name in ("terraform", "mock", "provider_dir", "twin"):
+        value = getattr(a, name)
+        if value and os.sep in value:
+            setattr(a, name, os.path.abspath(value))
     sizes = [int(s) for s in a.sizes.split(",") if s]
     max_users = max(shape(s)[0] for s in sizes)
 
@@ -329,7 +368,8 @@ def main():
                 '  }\n  direct {}\n}\n')
     print(f"==> starting oci-identity-mock ({max_users} users, latency {a.latency_ms} ms)",
           file=sys.stderr)
-    mock = Mock(a.mock, work, max_users, a.latency_ms)
+    mock = Mock(a.mock, work, max_users, a.latency_ms,
+                a.mock_data and os.path.abspath(a.mock_data))
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("TF_") and not k.startswith("OCI_")}
     env.update({
@@ -337,6 +377,17 @@ def main():
         "OCI_CONFIG_FILE": mock.ready["config_file"],
         "CLIENT_HOST_OVERRIDES": f"oci_identity.IdentityClient={mock.endpoint}",
     })
+    twin_env = None
+    if a.twin:
+        twin_dir = os.path.join(work, "twin-bin")
+        os.makedirs(twin_dir)
+        os.symlink(a.twin, os.path.join(twin_dir, "terraform-provider-oci"))
+        twin_cli = os.path.join(work, "cli-twin.tfrc")
+        with open(twin_cli, "w") as f:
+            f.write('provider_installation {\n  dev_overrides {\n'
+                    f'    "registry.terraform.io/oracle/oci" = "{twin_dir}"\n'
+                    '  }\n  direct {}\n}\n')
+        twin_env = dict(env, TF_CLI_CONFIG_FILE=twin_cli)
     tf = a.terraform
     version = subprocess.run([tf, "version"], capture_output=True, text=True, env=env).stdout
     print(f"Terraform: {version.splitlines()[0] if version else '?'}; mock latency "
@@ -349,8 +400,20 @@ def main():
             nusers, per_user = shape(size)
             repeat = max(1, a.repeat) if size < 1000 else 1
             floor, prov = write_configs(work, size, mock.ready["user_ocids"])
+            baselines = [("floor", floor, env)]
+            if twin_env:
+                twin = os.path.join(work, f"twin-{size}")
+                shutil.copytree(prov, twin)
+                baselines.append(("twin", twin, twin_env))
+            for name, d, d_env in baselines[1:]:
+                _, rc, _, tail, _, _ = run_tf(tf, d, d_env, ["init", "-input=false", "-no-color"],
+                                              False)
+                if rc != 0:
+                    raise SystemExit(f"terraform init failed in {d}:\n{tail}")
+                run_tf(tf, d, d_env, ["validate", "-no-color"], False)
             for d in (floor, prov):
-                secs, rc, _, tail = run_tf(tf, d, env, ["init", "-input=false", "-no-color"], False)
+                _, rc, _, tail, _, _ = run_tf(tf, d, env, ["init", "-input=false", "-no-color"],
+                                              False)
                 if rc != 0:
                     raise SystemExit(f"terraform init failed in {d}:\n{tail}")
             # Warm-up (unmeasured): the first Terraform command of a directory is slower.
@@ -373,8 +436,8 @@ def main():
                     if log_dir:
                         run_env = dict(env, TF_LOG_PROVIDER="debug",
                                        TF_LOG_PATH=os.path.join(log_dir, f"{cmd}.log"))
-                    secs, rc, rss, tail = run_tf(tf, prov, run_env,
-                                                 tf_args(cmd, a.parallelism), True)
+                    secs, rc, rss, tail, cpu, mock_cpu = run_tf(
+                        tf, prov, run_env, tf_args(cmd, a.parallelism), True, mock)
                     mock.rate_limit(0)
                     st = mock.stats()
                     ops, total, refused = request_counts(st)
@@ -392,7 +455,8 @@ def main():
                     if cmd == "destroy":
                         extra["orphans"] = st["live_tokens"] - base_live
                     rows[cmd] = {"secs": secs, "rc": rc, "ops": ops, "requests": total,
-                                 "refused": refused, "rss": rss, "limit": limit}
+                                 "refused": refused, "rss": rss, "limit": limit,
+                                 "cpu": cpu[0], "provider_cpu": cpu[1], "mock_cpu": mock_cpu}
                     if log_dir:
                         rows[cmd]["profile"] = profile_log(os.path.join(log_dir, f"{cmd}.log"))
                 # Clean up whatever is left (a failed destroy), without the limit.
@@ -400,18 +464,23 @@ def main():
                     run_tf(tf, prov, env, tf_args("destroy", a.parallelism), False)
                 return rows, extra
 
-            # The floor and the unlimited pass, alternating, `repeat` times.
-            floor_runs = {c: [] for c in COMMANDS}
+            # The baselines (floor, twin) and the unlimited pass, alternating, `repeat` times.
+            # floor_s holds their medians: "<cmd>", "<cmd> cpu", "twin <cmd>", "twin <cmd> cpu".
+            base_runs = {}
             unl_runs = []
             for _ in range(repeat):
-                for cmd in COMMANDS:
-                    secs, rc, _, tail = run_tf(tf, floor, env, tf_args(cmd, a.parallelism), False)
-                    if rc not in (0,):
-                        failed_commands.append(f"floor {size} {cmd}")
-                        print(tail, file=sys.stderr)
-                    floor_runs[cmd].append(secs)
+                for name, d, d_env in baselines:
+                    prefix = "" if name == "floor" else name + " "
+                    for cmd in COMMANDS:
+                        secs, rc, _, tail, cpu, _ = run_tf(tf, d, d_env,
+                                                           tf_args(cmd, a.parallelism), False)
+                        if rc not in (0, 2) or (rc == 2 and cmd != "plan"):
+                            failed_commands.append(f"{name} {size} {cmd}")
+                            print(tail, file=sys.stderr)
+                        base_runs.setdefault(prefix + cmd, []).append(secs)
+                        base_runs.setdefault(prefix + cmd + " cpu", []).append(cpu)
                 unl_runs.append(provider_cycle("no rate limit", {}))
-            floor_s = {c: median(v) for c, v in floor_runs.items()}
+            floor_s = {k: median(v) for k, v in base_runs.items()}
             unl = merge_runs(unl_runs)
             extra = unl_runs[-1][1]
             for _, e in unl_runs:
@@ -470,10 +539,13 @@ def load():
 def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra, unlimited=None):
     print()
     print(f"## {size} resource(s) ({nusers} user(s) x {per_user}), {name} ({load()})")
-    vs = f" {'vs unlim':>8}" if unlimited else ""
-    hdr = (f"{'command':<15} {'floor s':>8} {'provider s':>10} {'minus floor':>11} {'ratio':>6}"
+    vs = f" {'vs unlim':>8} {'vs bound':>8}" if unlimited else ""
+    twin = "twin create" in floor_s
+    tw = f" {'twin s':>7} {'minus twin':>10}" if twin else ""
+    hdr = (f"{'command':<15} {'floor s':>8}{tw} {'provider s':>10} {'minus floor':>11} {'ratio':>6}"
            f"{vs} {'requests':>8} {'minimum':>7} {'429':>5} {'<=1.2x+429':>10} {'limit/s':>7} "
-           f"{'peak RSS MB':>11}  by operation")
+           f"{'peak RSS MB':>11} {'CPU: floor':>10}{' twin' if twin else ''} {'total':>6} "
+           f"{'provider':>8} {'mock':>5}  by operation")
     print(hdr)
     print("-" * len(hdr))
     for cmd in COMMANDS:
@@ -483,10 +555,23 @@ def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra, unl
         if cmd == "plan" and r["rc"] == 2:
             status = "  DIFF (plan not empty)"
         within = "yes" if r["requests"] <= 1.2 * minimum[cmd] + r["refused"] else "NO"
-        vs = (f" {r['secs'] / max(unlimited[cmd]['secs'], 0.001):>7.2f}x" if unlimited else "")
-        print(f"{LABELS[cmd]:<15} {f:>8.2f} {r['secs']:>10.2f} {r['secs'] - f:>+11.2f} "
+        vs = ""
+        if unlimited:
+            # No client beats the unlimited run, nor sending the minimum requests at the limit.
+            bound = max(unlimited[cmd]["secs"], minimum[cmd] / max(r["limit"], 1))
+            vs = (f" {r['secs'] / max(unlimited[cmd]['secs'], 0.001):>7.2f}x"
+                  f" {r['secs'] / bound:>7.2f}x")
+        tw = ""
+        if twin:
+            t = floor_s["twin " + cmd]
+            tw = f" {t:>7.2f} {r['secs'] - t:>+10.2f}"
+        print(f"{LABELS[cmd]:<15} {f:>8.2f}{tw} {r['secs']:>10.2f} {r['secs'] - f:>+11.2f} "
               f"{r['secs'] / max(f, 0.001):>5.1f}x{vs} {r['requests']:>8} {minimum[cmd]:>7} "
-              f"{r['refused']:>5} {within:>10} {r['limit'] or '-':>7} {r['rss'] / 1024:>11.1f}  "
+              f"{r['refused']:>5} {within:>10} {r['limit'] or '-':>7} {r['rss'] / 1024:>11.1f} "
+              f"{floor_s[cmd + ' cpu']:>10.2f}"
+              + (f" {floor_s['twin ' + cmd + ' cpu']:>4.1f}" if twin else "")
+              + f" {r['cpu']:>6.2f} {r['provider_cpu']:>8.2f} "
+              f"{r['mock_cpu']:>5.2f}  "
               f"{fmt_ops(r['ops'])}{status}")
     total = sum(r["requests"] for r in rows.values())
     refused = sum(r["refused"] for r in rows.values())
@@ -494,6 +579,16 @@ def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra, unl
     print(f"429 refused: {refused}{share}; failed resources: {extra['failed']}; "
           f"orphans: {extra['orphans']}; duplicates: {extra['duplicates']}"
           + ("; no-op plan NOT empty" if extra["diff"] else ""))
+    if unlimited:
+        print("vs bound: the time over the fastest a limit allows: the longer of the unlimited "
+              "run and the minimum requests sent at the limit (1.5x the unlimited run when its "
+              "requests were spread evenly)")
+    if twin:
+        print("twin: the same configuration against a provider with this one's schemas and no "
+              "API calls (Terraform's own cost of a plugin provider); minus twin: the OCI work")
+    print("CPU: seconds of user + system time of Terraform with its provider processes (floor; "
+          "twin; total), of the provider processes alone (sampled), and of the mock during the "
+          "command; 2 CPUs give 2 s per second")
 
 
 def print_profile(size, floor_s, rows, latency_ms):
