@@ -121,12 +121,29 @@ fn main() {
         "429s",
         "x unl."
     );
-    for (workers, pause_ms, requests) in [
-        (10, 0, 3000),
-        (10, 40, 2000),
-        (50, 0, 6000),
-        (50, 100, 4000),
-    ] {
+    // Shapes as WORKERS:PAUSE_MS:REQUESTS arguments, or these: back to back, with pauses, and
+    // slow enough (about 8 requests a second, as Terraform applies 2,000 resources) that the
+    // mock's bucket holds a single request.
+    let mut shapes: Vec<(usize, u64, usize)> = std::env::args()
+        .skip(1)
+        .filter_map(|a| {
+            let mut it = a.split(':').map(str::parse::<u64>);
+            match (it.next(), it.next(), it.next()) {
+                (Some(Ok(w)), Some(Ok(p)), Some(Ok(n))) => Some((w as usize, p, n as usize)),
+                _ => None,
+            }
+        })
+        .collect();
+    if shapes.is_empty() {
+        shapes = vec![
+            (10, 0, 3000),
+            (10, 40, 2000),
+            (50, 0, 6000),
+            (50, 100, 4000),
+            (10, 1200, 300),
+        ];
+    }
+    for (workers, pause_ms, requests) in shapes {
         let pause = Duration::from_millis(pause_ms);
         let unl = rt.block_on(run(dir.path(), workers, requests, pause, 0));
         let rate = unl.requests as f64 / unl.secs;

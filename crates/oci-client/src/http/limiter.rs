@@ -1,8 +1,10 @@
 //! An adaptive client-side rate limit shared by every request of the process to one service
-//! endpoint (scheme, host and port), so a storm of
-//! 429s does not turn into a retry avalanche: unlimited until the service throttles, then
-//! 70% of the rate at the time, recovering a few percent per success up to 90% of that rate
-//! and probing slowly above it (unlimited again only after a long run without 429s). A `retry-after` pauses every request until it has passed.
+//! endpoint (scheme, host and port), so a storm of 429s does not turn into a retry avalanche:
+//! unlimited until the service throttles, then 70% of the rate at the time, recovering a few
+//! percent per success up to 90% of that rate and probing slowly above it (unlimited again
+//! only after a long run without 429s). Each decrease starts an epoch: requests queued
+//! before it take new slots at the new rate, and 429s to requests paced at an older rate do
+//! not cut it again. A `retry-after` pauses every request until it has passed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,9 +25,6 @@ const NEAR_CEILING: f64 = 0.9;
 /// The rate after a 429, as a fraction of the rate at the time (a gentler cut than halving:
 /// halving spends half of the time well under a steady service limit).
 const DECREASE: f64 = 0.7;
-/// At most one decrease per this interval: a burst of 429s from requests sent at the same
-/// time is one signal, not many.
-const DECREASE_INTERVAL: Duration = Duration::from_millis(250);
 /// Longest `retry-after` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -37,7 +36,9 @@ struct State {
     next_slot: Instant,
     /// No request before this (from `retry-after`).
     paused_until: Instant,
-    last_decrease: Option<Instant>,
+    /// Counts decreases. A request is paced in the epoch of its slot; a 429 to a request of an
+    /// earlier epoch says nothing about the current rate.
+    epoch: u64,
     /// The rate at the last decrease: where the service's limit was found.
     ceiling: Option<f64>,
     /// Requests sent in the current one-second window, and the rate of the previous one.
@@ -59,7 +60,7 @@ impl Default for AdaptiveLimiter {
                 rate: None,
                 next_slot: now,
                 paused_until: now,
-                last_decrease: None,
+                epoch: 0,
                 ceiling: None,
                 window_start: now,
                 window_sent: 0,
@@ -91,8 +92,8 @@ impl AdaptiveLimiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Reserves a send slot; returns how long to wait before sending.
-    pub(crate) fn reserve(&self) -> Duration {
+    /// Reserves a send slot; returns how long to wait before sending, and the epoch.
+    pub(crate) fn reserve(&self) -> (Duration, u64) {
         let now = Instant::now();
         let mut s = self.lock();
         let elapsed = now.duration_since(s.window_start);
@@ -107,16 +108,26 @@ impl AdaptiveLimiter {
             at = at.max(s.next_slot);
             s.next_slot = at + Duration::from_secs_f64(1.0 / rate);
         }
-        at.duration_since(now)
+        (at.duration_since(now), s.epoch)
     }
 
-    /// Waits for a send slot.
-    pub(crate) async fn acquire(&self) -> Duration {
-        let wait = self.reserve();
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+    /// Waits for a send slot; returns the time waited and the epoch to report a 429 with.
+    /// A slot reserved before a decrease is given up when it comes due and a new one taken at
+    /// the lowered rate: otherwise the requests queued at the old rate would all go out at it
+    /// and be refused (at low rates that queue spans seconds, and its 429s used to cut the
+    /// rate again and again, far below the service's limit).
+    pub(crate) async fn acquire(&self) -> (Duration, u64) {
+        let mut waited = Duration::ZERO;
+        loop {
+            let (wait, epoch) = self.reserve();
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+                waited += wait;
+            }
+            if epoch == self.lock().epoch {
+                return (waited, epoch);
+            }
         }
-        wait
     }
 
     /// A request that was not throttled: the rate recovers a little.
@@ -132,23 +143,20 @@ impl AdaptiveLimiter {
         }
     }
 
-    /// The service answered 429 to a request sent at `sent_at`: cut the rate to 70% (at most once
-    /// per interval, and only for a request sent after the last decrease — a 429 to a request
-    /// sent at the old rate says nothing about the new one, and counting it would cut the
-    /// rate again and again during one burst) and pause every request for `retry_after` if
-    /// given.
-    pub(crate) fn on_throttled(&self, sent_at: Instant, retry_after: Option<Duration>) {
+    /// The service answered 429 to a request paced in `epoch`: cut the rate to 70% unless the
+    /// rate was already cut since (a burst of 429s to requests sent at one rate is one
+    /// signal; counting each would cut the rate again and again) and pause every request for
+    /// `retry_after` if given.
+    pub(crate) fn on_throttled(&self, epoch: u64, retry_after: Option<Duration>) {
         let now = Instant::now();
         let mut s = self.lock();
         if let Some(pause) = retry_after {
             s.paused_until = s.paused_until.max(now + pause.min(MAX_RETRY_AFTER));
         }
-        if s.last_decrease
-            .is_some_and(|t| now.duration_since(t) < DECREASE_INTERVAL || sent_at < t)
-        {
+        if epoch != s.epoch {
             return;
         }
-        s.last_decrease = Some(now);
+        s.epoch += 1;
         let current = match s.rate {
             Some(rate) => rate,
             None => {
@@ -159,8 +167,10 @@ impl AdaptiveLimiter {
             }
         };
         s.ceiling = Some(current);
-        s.rate = Some((current * DECREASE).max(MIN_RATE));
-        s.next_slot = s.next_slot.max(now);
+        let rate = (current * DECREASE).max(MIN_RATE);
+        s.rate = Some(rate);
+        // Every queued request takes a new slot at the new rate, from one slot from now.
+        s.next_slot = now + Duration::from_secs_f64(1.0 / rate);
         tracing::debug!(
             rate_per_second = s.rate.unwrap_or_default(),
             "throttled by the service; lowering the request rate"
@@ -193,17 +203,17 @@ mod tests {
     fn unlimited_until_throttled_then_lowered_then_recovers() {
         let l = AdaptiveLimiter::default();
         for _ in 0..20 {
-            assert_eq!(l.reserve(), Duration::ZERO, "unlimited");
+            assert_eq!(l.reserve(), (Duration::ZERO, 0), "unlimited");
         }
-        l.on_throttled(Instant::now(), None);
+        l.on_throttled(0, None);
         let rate = l.rate().expect("limited");
         assert!(rate >= MIN_RATE, "{rate}");
         // A burst of 429s is one signal.
-        l.on_throttled(Instant::now(), None);
+        l.on_throttled(0, None);
         assert_eq!(l.rate(), Some(rate));
         // Slots are spaced by 1/rate.
-        let first = l.reserve();
-        let second = l.reserve();
+        let (first, _) = l.reserve();
+        let (second, _) = l.reserve();
         assert!(second > first, "{first:?} {second:?}");
         assert!(second - first >= Duration::from_secs_f64(0.9 / rate));
         // Successes recover the rate until it is lifted.
@@ -214,22 +224,57 @@ mod tests {
     }
 
     #[test]
-    fn a_429_to_a_request_sent_before_the_last_decrease_does_not_lower_the_rate_again() {
+    fn a_429_to_a_request_paced_at_an_older_rate_does_not_lower_the_rate_again() {
         let l = AdaptiveLimiter::default();
         for _ in 0..50 {
             l.reserve();
         }
-        let sent_before = Instant::now();
-        l.on_throttled(Instant::now(), None);
+        let (_, old) = l.reserve();
+        l.on_throttled(old, None);
         let rate = l.rate().expect("limited");
-        std::thread::sleep(DECREASE_INTERVAL + Duration::from_millis(10));
         // Late answers to the old burst: no new signal.
-        l.on_throttled(sent_before, None);
+        std::thread::sleep(Duration::from_millis(300));
+        l.on_throttled(old, None);
         assert_eq!(l.rate(), Some(rate));
-        // A request sent at the new rate and refused: lower again.
-        l.on_throttled(Instant::now(), None);
+        // A request paced at the new rate and refused: lower again.
+        let (_, new) = l.reserve();
+        assert_ne!(new, old);
+        l.on_throttled(new, None);
         let lower = l.rate().expect("limited");
         assert!(lower < rate, "{lower} < {rate}");
+    }
+
+    #[tokio::test]
+    async fn slots_queued_before_a_decrease_are_taken_again_at_the_new_rate() {
+        let l = Arc::new(AdaptiveLimiter::default());
+        {
+            let mut s = l.lock();
+            s.rate = Some(10.0);
+        }
+        // Ten requests queue at 10/s (a second of slots), then the service throttles.
+        let (_, epoch) = l.reserve();
+        let queued: Vec<_> = (0..10)
+            .map(|_| {
+                let l = l.clone();
+                tokio::spawn(async move { l.acquire().await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        l.on_throttled(epoch, None);
+        let start = Instant::now();
+        let mut sent = Vec::new();
+        for q in queued {
+            let (_, e) = q.await.unwrap();
+            assert_eq!(
+                e,
+                epoch + 1,
+                "every queued request is paced at the new rate"
+            );
+            sent.push(start.elapsed());
+        }
+        // At 7/s the ten go out over about 1.4 s, none of them at the old spacing.
+        let last = sent.iter().max().unwrap();
+        assert!(*last >= Duration::from_millis(1300), "{last:?}");
     }
 
     #[test]
@@ -239,7 +284,7 @@ mod tests {
             let mut s = l.lock();
             s.rate = Some(100.0);
         }
-        l.on_throttled(Instant::now(), None);
+        l.on_throttled(0, None);
         let cut = l.rate().unwrap();
         assert!((cut - 70.0).abs() < 1e-9, "{cut}");
         // Back to 90% of the limit within a few dozen successes...
@@ -259,11 +304,11 @@ mod tests {
     #[test]
     fn retry_after_pauses_every_request() {
         let l = AdaptiveLimiter::default();
-        l.on_throttled(Instant::now(), Some(Duration::from_secs(2)));
-        let wait = l.reserve();
+        l.on_throttled(0, Some(Duration::from_secs(2)));
+        let (wait, _) = l.reserve();
         assert!(wait > Duration::from_millis(1500), "{wait:?}");
-        l.on_throttled(Instant::now(), Some(Duration::from_secs(3600)));
-        assert!(l.reserve() <= MAX_RETRY_AFTER + Duration::from_secs(2));
+        l.on_throttled(1, Some(Duration::from_secs(3600)));
+        assert!(l.reserve().0 <= MAX_RETRY_AFTER + Duration::from_secs(2));
     }
 
     #[test]

@@ -198,7 +198,8 @@ impl HttpClient {
         let mut throttled_ms: u64 = 0;
         let mut refreshed_after_401 = false;
         loop {
-            throttled_ms += limiter.acquire().await.as_millis() as u64;
+            let (waited, epoch) = limiter.acquire().await;
+            throttled_ms += waited.as_millis() as u64;
             let signer = self.signer_for(&request, &target, &opc_request_id).await?;
             let attempt_started = Instant::now();
             let result = self
@@ -249,7 +250,7 @@ impl HttpClient {
                 err.auth_hint = self.credentials.unauthorized_hint();
             }
             if status == 429 {
-                limiter.on_throttled(attempt_started, retry_after);
+                limiter.on_throttled(epoch, retry_after);
             }
             let remaining = self.retry.max_duration.saturating_sub(started.elapsed());
             if !self.retry.enabled || !err.is_retryable() || remaining.is_zero() {
