@@ -509,7 +509,11 @@ impl Store {
                 Ok(len)
             }) {
                 Ok(len) => self.snapshot_len = len,
-                Err(why) => tracing::warn!(%why, "could not compact the state journal"),
+                Err(why) => {
+                    // Not again at every write: once the journal has doubled.
+                    self.snapshot_len = self.journal.len();
+                    tracing::warn!(%why, "could not compact the state journal");
+                }
             }
         }
         Ok(())

@@ -112,10 +112,10 @@ impl AdaptiveLimiter {
     }
 
     /// Waits for a send slot; returns the time waited and the epoch to report a 429 with.
-    /// A slot reserved before a decrease is given up when it comes due and a new one taken at
-    /// the lowered rate: otherwise the requests queued at the old rate would all go out at it
-    /// and be refused (at low rates that queue spans seconds, and its 429s used to cut the
-    /// rate again and again, far below the service's limit).
+    /// A slot reserved before a decrease (or before a `retry-after` pause that it falls in) is
+    /// given up when it comes due and a new one taken: otherwise the requests queued at the
+    /// old rate would all go out at it and be refused (at low rates that queue spans seconds,
+    /// and its 429s used to cut the rate again and again, far below the service's limit).
     pub(crate) async fn acquire(&self) -> (Duration, u64) {
         let mut waited = Duration::ZERO;
         loop {
@@ -124,7 +124,8 @@ impl AdaptiveLimiter {
                 tokio::time::sleep(wait).await;
                 waited += wait;
             }
-            if epoch == self.lock().epoch {
+            let s = self.lock();
+            if epoch == s.epoch && s.paused_until <= Instant::now() {
                 return (waited, epoch);
             }
         }
@@ -309,6 +310,26 @@ mod tests {
         assert!(wait > Duration::from_millis(1500), "{wait:?}");
         l.on_throttled(1, Some(Duration::from_secs(3600)));
         assert!(l.reserve().0 <= MAX_RETRY_AFTER + Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_holds_back_requests_already_queued() {
+        let l = Arc::new(AdaptiveLimiter::default());
+        l.on_throttled(0, None);
+        let queued = {
+            let l = l.clone();
+            tokio::spawn(async move { l.acquire().await })
+        };
+        tokio::task::yield_now().await;
+        // A late 429 of the old epoch: no second cut, but its retry-after pauses everyone.
+        let start = Instant::now();
+        l.on_throttled(0, Some(Duration::from_secs(1)));
+        queued.await.unwrap();
+        assert!(
+            start.elapsed() >= Duration::from_millis(950),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

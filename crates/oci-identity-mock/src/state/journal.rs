@@ -7,8 +7,8 @@
 //! The snapshot is rewritten (and the journal emptied) only when the journal has grown past
 //! the snapshot's size, and at start-up. Every change is idempotent, so a journal replayed
 //! over a snapshot that already holds it (a mock killed between the two steps of a
-//! compaction) gives the same data. Writes are not fsynced: a killed mock loses nothing (the
-//! page cache survives it), a machine crash may lose the last changes.
+//! compaction) gives the same data. Nothing is fsynced: a killed mock loses nothing (the page
+//! cache survives it); a machine crash may lose the changes since the last snapshot, or more.
 
 use std::io::{BufRead as _, Write as _};
 use std::os::unix::fs::OpenOptionsExt as _;
@@ -99,6 +99,12 @@ impl Journal {
             .mode(0o600)
             .open(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        // It holds retry records with token secrets: owner-only, also if it already existed.
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
         let mut journal = Journal { path, file, len: 0 };
         journal.clear()?;
         Ok(journal)
@@ -118,6 +124,11 @@ impl Journal {
         }
         self.len += buf.len() as u64;
         Ok(())
+    }
+
+    /// Bytes written since the last compaction.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
     }
 
     /// Whether the journal has outgrown a snapshot of `snapshot_len` bytes.
