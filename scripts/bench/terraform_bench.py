@@ -169,6 +169,14 @@ def run_tf(tf, cwd, env, args, sample_rss, mock=None):
     return secs, rc, (sampler.peak if sampler else 0), tail, cpu, mock_cpu
 
 
+def write_cli_config(path, provider_dir):
+    """A Terraform CLI configuration that takes oracle/oci from `provider_dir`."""
+    with open(path, "w") as f:
+        f.write('provider_installation {\n  dev_overrides {\n'
+                f'    "registry.terraform.io/oracle/oci" = "{provider_dir}"\n'
+                '  }\n  direct {}\n}\n')
+
+
 def write_configs(work, size, users):
     nusers, per_user = shape(size)
     keys = ", ".join(f'"u{u}-t{t}" = {u}' for u in range(nusers) for t in range(per_user))
@@ -364,10 +372,7 @@ def main():
 
     work = tempfile.mkdtemp(prefix="bench-terraform-")
     cli = os.path.join(work, "cli.tfrc")
-    with open(cli, "w") as f:
-        f.write('provider_installation {\n  dev_overrides {\n'
-                f'    "registry.terraform.io/oracle/oci" = "{a.provider_dir}"\n'
-                '  }\n  direct {}\n}\n')
+    write_cli_config(cli, a.provider_dir)
     print(f"==> starting oci-identity-mock ({max_users} users, latency {a.latency_ms} ms)",
           file=sys.stderr)
     mock = Mock(a.mock, work, max_users, a.latency_ms,
@@ -385,10 +390,7 @@ def main():
         os.makedirs(twin_dir)
         os.symlink(a.twin, os.path.join(twin_dir, "terraform-provider-oci"))
         twin_cli = os.path.join(work, "cli-twin.tfrc")
-        with open(twin_cli, "w") as f:
-            f.write('provider_installation {\n  dev_overrides {\n'
-                    f'    "registry.terraform.io/oracle/oci" = "{twin_dir}"\n'
-                    '  }\n  direct {}\n}\n')
+        write_cli_config(twin_cli, twin_dir)
         twin_env = dict(env, TF_CLI_CONFIG_FILE=twin_cli)
     tf = a.terraform
     version = subprocess.run([tf, "version"], capture_output=True, text=True, env=env).stdout
@@ -407,20 +409,15 @@ def main():
                 twin = os.path.join(work, f"twin-{size}")
                 shutil.copytree(prov, twin)
                 baselines.append(("twin", twin, twin_env))
-            for name, d, d_env in baselines[1:]:
+            dirs = [(d, d_env) for _, d, d_env in baselines] + [(prov, env)]
+            for d, d_env in dirs:
                 _, rc, _, tail, _, _ = run_tf(tf, d, d_env, ["init", "-input=false", "-no-color"],
                                               False)
                 if rc != 0:
                     raise SystemExit(f"terraform init failed in {d}:\n{tail}")
-                run_tf(tf, d, d_env, ["validate", "-no-color"], False)
-            for d in (floor, prov):
-                _, rc, _, tail, _, _ = run_tf(tf, d, env, ["init", "-input=false", "-no-color"],
-                                              False)
-                if rc != 0:
-                    raise SystemExit(f"terraform init failed in {d}:\n{tail}")
             # Warm-up (unmeasured): the first Terraform command of a directory is slower.
-            for d in (floor, prov):
-                run_tf(tf, d, env, ["validate", "-no-color"], False)
+            for d, d_env in dirs:
+                run_tf(tf, d, d_env, ["validate", "-no-color"], False)
             # Terraform refreshes (one list per user) before an update and a destroy.
             minimum = {"create": size, "update": size + nusers, "plan": nusers,
                        "destroy": size + nusers}

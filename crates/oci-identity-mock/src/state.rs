@@ -22,7 +22,8 @@ use super::{ids, keys, MockError, MockOptions};
 use journal::{Change, Journal};
 
 /// Locks a mutex, ignoring poisoning (a panicked handler leaves consistent data behind: every
-/// mutation is a single assignment or persisted atomically).
+/// mutation is a single assignment, or the store's journal-then-apply commit, whose apply
+/// cannot panic).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -328,9 +329,12 @@ fn write_atomic_with(path: &Path, bytes: &[u8], mode: u32, fsync: bool) -> std::
     result
 }
 
+/// The snapshot's file name in the data directory.
+const SNAPSHOT_FILE: &str = "state.json";
+
 /// Writes `DIR/state.json` (compact, without fsync: see [`journal`]); returns its size.
 fn persist(dir: &Path, data: &Persisted) -> Result<u64, String> {
-    let path = dir.join("state.json");
+    let path = dir.join(SNAPSHOT_FILE);
     let bytes = serde_json::to_vec(data).map_err(|e| e.to_string())?;
     write_atomic_with(&path, &bytes, 0o600, false)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -359,7 +363,7 @@ impl Store {
             std::fs::set_permissions(&keys_dir, std::fs::Permissions::from_mode(0o700))
                 .map_err(|e| io_err(&keys_dir, e))?;
         }
-        let state_path = dir.join("state.json");
+        let state_path = dir.join(SNAPSHOT_FILE);
         let mut data = match std::fs::read(&state_path) {
             Ok(bytes) => {
                 let data: Persisted = serde_json::from_slice(&bytes)

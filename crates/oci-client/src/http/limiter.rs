@@ -92,8 +92,17 @@ impl AdaptiveLimiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Reserves a send slot for a new request without waiting for it (the tests' way to send);
+    /// returns how long to wait before sending, and the epoch.
+    #[cfg(test)]
+    fn reserve(&self) -> (Duration, u64) {
+        self.reserve_slot(true)
+    }
+
     /// Reserves a send slot; returns how long to wait before sending, and the epoch.
-    pub(crate) fn reserve(&self) -> (Duration, u64) {
+    /// `new_request` is false when a request takes a slot again, so that it counts once in the
+    /// observed rate.
+    fn reserve_slot(&self, new_request: bool) -> (Duration, u64) {
         let now = Instant::now();
         let mut s = self.lock();
         let elapsed = now.duration_since(s.window_start);
@@ -102,7 +111,9 @@ impl AdaptiveLimiter {
             s.window_start = now;
             s.window_sent = 0;
         }
-        s.window_sent += 1;
+        if new_request {
+            s.window_sent += 1;
+        }
         let mut at = now.max(s.paused_until);
         if let Some(rate) = s.rate {
             at = at.max(s.next_slot);
@@ -118,8 +129,10 @@ impl AdaptiveLimiter {
     /// and its 429s used to cut the rate again and again, far below the service's limit).
     pub(crate) async fn acquire(&self) -> (Duration, u64) {
         let mut waited = Duration::ZERO;
+        let mut new_request = true;
         loop {
-            let (wait, epoch) = self.reserve();
+            let (wait, epoch) = self.reserve_slot(new_request);
+            new_request = false;
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
                 waited += wait;

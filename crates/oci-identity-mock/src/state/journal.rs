@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Persisted, RetryRec, TokenRec, RETRY_TOKEN_TTL_HOURS};
 
+/// The journal's file name in the data directory.
+const FILE: &str = "journal.jsonl";
+
 /// The journal is compacted once it is larger than the snapshot, and never below this size.
 const MIN_COMPACT_BYTES: u64 = 1 << 20;
 
@@ -66,7 +69,7 @@ impl Journal {
     /// Applies the journal in `dir` (if any) to `data`. A last line without its newline (a
     /// write cut short) is ignored; any other bad line is an error.
     pub(crate) fn replay(dir: &Path, data: &mut Persisted) -> Result<(), String> {
-        let path = dir.join("journal.jsonl");
+        let path = dir.join(FILE);
         let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -91,7 +94,7 @@ impl Journal {
 
     /// Opens an empty journal in `dir` (call after writing a snapshot that holds everything).
     pub(crate) fn create(dir: &Path) -> Result<Journal, String> {
-        let path = dir.join("journal.jsonl");
+        let path = dir.join(FILE);
         // Append mode, so that every write lands at the end even after `set_len`.
         let file = std::fs::OpenOptions::new()
             .create(true)
