@@ -232,6 +232,15 @@ def tf_args(cmd, parallelism):
     }[cmd]
 
 
+def state_kb(cwd):
+    """Size of a directory's state file in KB (Terraform's local backend rewrites all of it
+    after each resource change, so its cost per change grows with it)."""
+    try:
+        return os.path.getsize(os.path.join(cwd, "terraform.tfstate")) / 1024
+    except OSError:
+        return 0.0
+
+
 def state_count(tf, cwd, env):
     r = subprocess.run([tf, "state", "list"], cwd=cwd, env=env, capture_output=True, text=True)
     return len([l for l in r.stdout.splitlines() if l.strip()]) if r.returncode == 0 else 0
@@ -448,6 +457,7 @@ def main():
                     if cmd == "plan" and rc == 2:
                         extra["diff"] = True
                     if cmd == "create":
+                        extra["state_kb"] = state_kb(prov)
                         in_state = state_count(tf, prov, env)
                         extra["failed"] = size - in_state
                         extra["duplicates"] = max(0, st["live_tokens"] - base_live - in_state)
@@ -479,6 +489,8 @@ def main():
                             print(tail, file=sys.stderr)
                         base_runs.setdefault(prefix + cmd, []).append(secs)
                         base_runs.setdefault(prefix + cmd + " cpu", []).append(cpu)
+                        if cmd == "create":
+                            base_runs.setdefault(prefix + "state kb", []).append(state_kb(d))
                 unl_runs.append(provider_cycle("no rate limit", {}))
             floor_s = {k: median(v) for k, v in base_runs.items()}
             unl = merge_runs(unl_runs)
@@ -579,6 +591,11 @@ def print_table(size, nusers, per_user, name, floor_s, rows, minimum, extra, unl
     print(f"429 refused: {refused}{share}; failed resources: {extra['failed']}; "
           f"orphans: {extra['orphans']}; duplicates: {extra['duplicates']}"
           + ("; no-op plan NOT empty" if extra["diff"] else ""))
+    if "state_kb" in extra:
+        twin_kb = f", twin {floor_s['twin state kb']:.0f}" if twin else ""
+        print(f"state file after create (KB): floor {floor_s['state kb']:.0f}{twin_kb}, "
+              f"provider {extra['state_kb']:.0f} (Terraform rewrites it after each resource "
+              "change)")
     if unlimited:
         print("vs bound: the time over the fastest a limit allows: the longer of the unlimited "
               "run and the minimum requests sent at the limit (1.5x the unlimited run when its "

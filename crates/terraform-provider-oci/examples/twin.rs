@@ -1,9 +1,12 @@
-//! A benchmark baseline: a provider with this provider's schemas (the provider block and
-//! `oci_identity_auth_token`, with its identity) served by the same framework, whose resource
-//! never calls an API — creates invent an ID, reads return the state, deletes do nothing. The
-//! Terraform benchmark runs the same configuration against it, so Terraform's own cost of a
-//! plugin provider (processes, RPCs, encoding) is measured apart from the OCI work (requests,
-//! signing, waits). Not a provider for real use.
+//! A benchmark baseline: a provider with this provider's schemas (all of them, so Terraform
+//! decodes the same `GetProviderSchema` answer) served by the same framework, whose
+//! `oci_identity_auth_token` never calls an API — creates invent an ID, reads return the state,
+//! deletes do nothing. The Terraform benchmark runs the same configuration against it, so
+//! Terraform's own cost of a plugin provider (processes, RPCs, encoding, state writes) is
+//! measured apart from the OCI work (requests, signing, waits). Its state has the same bytes as
+//! the provider's: IDs as long as real OCIDs, 20-character tokens, and the same private marker
+//! after a create, because Terraform's local backend rewrites the whole state file after each
+//! resource change and that cost grows with the state's size. Not a provider for real use.
 //!
 //! `cargo build --release -p terraform-provider-oci --example twin`; Terraform finds it as
 //! `terraform-provider-oci` in a `dev_overrides` directory (the benchmark links it there).
@@ -16,7 +19,8 @@ use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
 use tfplugin::framework::{
     async_trait, ApplyResponse, ConfigureRequest, CreateRequest, DataSource, DeleteRequest,
-    Provider, ReadRequest, ReadResponse, Resource, UpdateRequest,
+    EphemeralResource, ListResource, PrivateState, Provider, ReadRequest, ReadResponse, Resource,
+    UpdateRequest,
 };
 use tfplugin::schema::{IdentitySchema, Schema};
 use tfplugin::serve::{serve, ServeOptions};
@@ -37,13 +41,14 @@ struct TwinToken {
 fn created(planned: &Value, n: u64) -> Value {
     let mut state = planned.clone();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let pid = std::process::id();
+    // As long as a real credential OCID (60 characters after the realm's `..`) and token.
+    let unique = format!("twin{}x{n}", std::process::id());
     for (name, value) in [
         (
             "id",
-            Value::string(format!("ocid1.credential.oc1..twin{pid}x{n}")),
+            Value::string(format!("ocid1.credential.oc1..{unique:a>60}")),
         ),
-        ("token", Value::string(format!("twin-token-{n}"))),
+        ("token", Value::string(format!("twin-token{n:>010}"))),
         ("state", Value::string("ACTIVE")),
         ("time_created", Value::string(now)),
         ("inactive_state", Value::Null),
@@ -69,15 +74,19 @@ impl Resource for TwinToken {
     }
     async fn create(&self, req: CreateRequest) -> ApplyResponse {
         let n = self.created.fetch_add(1, Ordering::Relaxed);
+        // The provider's marker that the first refresh tolerates a token not listed yet.
+        let mut private = PrivateState::new();
+        private.set("unlisted_since", chrono::Utc::now().timestamp());
         ApplyResponse {
             state: created(&req.planned, n),
+            private: Some(private),
             ..Default::default()
         }
     }
     async fn read(&self, req: ReadRequest) -> ReadResponse {
         ReadResponse {
             state: req.state,
-            private: req.private,
+            private: PrivateState::new(),
             diagnostics: Diagnostics::new(),
         }
     }
@@ -107,8 +116,10 @@ impl Provider for Twin {
         self.real
             .resources()
             .into_iter()
-            .filter(|r| r.type_name() == TOKEN_TYPE)
             .map(|r| {
+                if r.type_name() != TOKEN_TYPE {
+                    return r; // served for its schema; the benchmark never uses it
+                }
                 Arc::new(TwinToken {
                     schema: r.schema(),
                     identity: r.identity_schema(),
@@ -117,8 +128,15 @@ impl Provider for Twin {
             })
             .collect()
     }
+    // Served for their schemas only, like the other resources.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        self.real.data_sources()
+    }
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        self.real.list_resources()
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        self.real.ephemeral_resources()
     }
 }
 
