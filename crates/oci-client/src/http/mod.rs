@@ -20,6 +20,7 @@
 mod limiter;
 mod retry;
 mod shared;
+mod tls;
 
 pub use retry::{NegativeRetryBudget, RetryPolicy};
 

@@ -1,7 +1,7 @@
 //! One `reqwest` client per process and set of options: every service client of a provider
 //! process (Identity, Identity Domains, …) shares its connection pool (keep-alive, and HTTP/2
-//! where the server offers it through TLS ALPN), and its TLS set-up — loading the platform's
-//! root certificates, the costly part of building a client — happens once.
+//! where the server offers it through TLS ALPN), and its TLS set-up (`super::tls`: the
+//! platform's root certificates load on a background thread) happens once.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -30,6 +30,7 @@ pub(crate) fn client(options: &ClientOptions) -> Result<reqwest::Client, String>
     }
     let started = std::time::Instant::now();
     let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(super::tls::client_config(Vec::new())?)
         .timeout(options.request_timeout)
         .connect_timeout(options.connect_timeout)
         .user_agent(options.user_agent.clone())
