@@ -31,13 +31,21 @@ const UNCONFIRMED: &str = "unconfirmed";
 const LEGACY_UNCONFIRMED: &[u8] = b"unconfirmed";
 
 /// Private-state key (value: Unix seconds) of a token whose POST response already said
-/// ACTIVE, so the create did not list it. Lists may lag behind: until
-/// [`UNLISTED_TOLERANCE`] after the create, a read that does not find it polls again
-/// instead of dropping it (a token deleted out of band is dropped once that has passed).
+/// ACTIVE, so the create did not list it. Lists may lag behind: until [`UNLISTED_POLL`] after
+/// the create, a read that does not find it polls again, and until [`UNLISTED_WINDOW`] it
+/// keeps it in state rather than dropping it. A token listed as DELETED is dropped at once;
+/// one deleted out of band (not listed at all) once the window has passed. The first read
+/// that finds it clears the marker.
 const UNLISTED_SINCE: &str = "unlisted_since";
 
-/// How long after its create a token missing from lists is waited for by a read.
-const UNLISTED_TOLERANCE: Duration = Duration::from_secs(10);
+/// How long after its create a token missing from lists is polled for by a read.
+const UNLISTED_POLL: Duration = Duration::from_secs(10);
+
+/// How long after its create a token missing from lists stays in state: the eventual
+/// consistency window the OCI SDKs open after `CreateAuthToken` (240 s). Dropping a token
+/// that a lagging list does not show yet would leave it behind, still valid, and the next
+/// apply would create another one.
+const UNLISTED_WINDOW: Duration = Duration::from_secs(240);
 
 fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -48,11 +56,22 @@ fn is_unconfirmed(private: &PrivateState) -> bool {
         || private.legacy_bytes() == Some(LEGACY_UNCONFIRMED)
 }
 
-/// How much longer a read should wait for a freshly created token to be listed.
-fn unlisted_grace(private: &PrivateState) -> Option<Duration> {
+/// How much longer than `after` since its create a token the create did not list is still
+/// tolerated missing from lists; `None` when it was listed or the time has passed.
+fn unlisted_left(private: &PrivateState, after: Duration) -> Option<Duration> {
     let since = private.get(UNLISTED_SINCE)?.as_i64()?;
-    let left = UNLISTED_TOLERANCE.as_secs() as i64 - (unix_now() - since);
+    let now = unix_now();
+    if since > now + 60 {
+        return None; // not a create time this clock can trust
+    }
+    let elapsed = now.saturating_sub(since).max(0);
+    let left = (after.as_secs() as i64).saturating_sub(elapsed);
     (left > 0).then(|| Duration::from_secs(left as u64))
+}
+
+/// How much longer a read should poll for a freshly created token to be listed.
+fn unlisted_grace(private: &PrivateState) -> Option<Duration> {
+    unlisted_left(private, UNLISTED_POLL)
 }
 
 /// Polls the user's list until the token shows up or `grace` has passed.
@@ -411,13 +430,17 @@ impl Resource for AuthTokenResource {
         else {
             return keep(diags);
         };
+        // OCI's 404 (NotAuthorizedOrNotFound) is eventually consistent too: right after a
+        // create it may be a lagging replica, so it is not polled but counts as "not listed".
+        let mut user_not_found = false;
         let listed = match req.ctx.run(c.lists.list(&c.identity, state.user())).await {
             Ok(Ok(tokens)) => tokens.into_iter().find(|t| t.id == state.token_id()),
             Ok(Err(e)) if e.is_not_found() => {
+                user_not_found = true;
                 tracing::info!(
                     tf_resource_type = TYPE_NAME,
                     user_id = state.user(),
-                    "user not found; removing the token from state"
+                    "the user's token list answered 404: the token is not listed"
                 );
                 None
             }
@@ -431,7 +454,7 @@ impl Resource for AuthTokenResource {
             }
         };
         let listed = match (listed, unlisted_grace(&req.private)) {
-            (None, Some(grace)) => {
+            (None, Some(grace)) if !user_not_found => {
                 let id = state.token_id().to_string();
                 let polled = wait_listed(&c.identity, &c.lists, state.user(), &id, grace);
                 match req.ctx.run(polled).await {
@@ -448,8 +471,20 @@ impl Resource for AuthTokenResource {
             }
             (listed, _) => listed,
         };
+        // Known to be gone: listed as DELETED. A token the list does not show at all may be
+        // one the list does not show yet.
+        let gone = listed
+            .as_ref()
+            .is_some_and(|t| t.lifecycle_state == "DELETED");
         match listed.filter(|t| t.lifecycle_state != "DELETED") {
-            None if is_unconfirmed(&req.private) => {
+            None if !gone && unlisted_left(&req.private, UNLISTED_WINDOW).is_some() => {
+                diags.warning(
+                    "Auth token not listed yet",
+                    format!("The auth token {} was created less than {} s ago and the user's token list does not show it yet (lists are eventually consistent); it stays in state until the list shows it or that time has passed.", state.token_id(), UNLISTED_WINDOW.as_secs()),
+                );
+                keep(diags)
+            }
+            None if !gone && is_unconfirmed(&req.private) => {
                 diags.warning(
                     "Auth token not listed yet",
                     format!("The auth token {} was created but the user's token list does not show it yet; it stays in state until it does.", state.token_id()),
@@ -622,19 +657,45 @@ mod tests {
     }
 
     #[test]
-    fn an_unlisted_active_create_is_waited_for_a_few_seconds() {
+    fn an_unlisted_marker_from_the_future_or_the_distant_past_is_not_trusted() {
+        for since in [unix_now() + 3600, i64::MAX, i64::MIN, 0] {
+            let mut p = PrivateState::new();
+            p.set(UNLISTED_SINCE, since);
+            assert_eq!(unlisted_left(&p, UNLISTED_WINDOW), None, "{since}");
+        }
+        let mut skewed = PrivateState::new();
+        skewed.set(UNLISTED_SINCE, unix_now() + 30);
+        assert!(
+            unlisted_left(&skewed, UNLISTED_POLL).is_some_and(|l| l <= UNLISTED_POLL),
+            "a little clock skew: at most the full time"
+        );
+    }
+
+    #[test]
+    fn an_unlisted_active_create_is_polled_for_seconds_and_kept_for_minutes() {
         let mut p = PrivateState::new();
         assert_eq!(unlisted_grace(&p), None);
+        assert_eq!(unlisted_left(&p, UNLISTED_WINDOW), None);
         p.set(UNLISTED_SINCE, unix_now() - 2);
-        assert!(unlisted_grace(&p).is_some_and(|g| g <= UNLISTED_TOLERANCE));
-        assert!(!is_unconfirmed(&p), "not kept without being listed");
+        assert!(unlisted_grace(&p).is_some_and(|g| g <= UNLISTED_POLL));
+        assert!(!is_unconfirmed(&p), "not the failed-wait marker");
+        let mut later = PrivateState::new();
+        later.set(
+            UNLISTED_SINCE,
+            unix_now() - UNLISTED_POLL.as_secs() as i64 - 1,
+        );
+        assert_eq!(unlisted_grace(&later), None, "polled no more");
+        assert!(
+            unlisted_left(&later, UNLISTED_WINDOW).is_some(),
+            "still kept in state"
+        );
         let mut old = PrivateState::new();
         old.set(
             UNLISTED_SINCE,
-            unix_now() - UNLISTED_TOLERANCE.as_secs() as i64 - 1,
+            unix_now() - UNLISTED_WINDOW.as_secs() as i64 - 1,
         );
         assert_eq!(
-            unlisted_grace(&old),
+            unlisted_left(&old, UNLISTED_WINDOW),
             None,
             "long enough: missing means gone"
         );

@@ -380,3 +380,88 @@ async fn unconfirmed_create_private_state_is_keyed_json_and_the_old_marker_still
     assert_eq!(gone, Value::Null);
     mock.stop().await;
 }
+
+/// A token whose create was not listed (its POST said ACTIVE) stays in state while lists
+/// lag, for the 240 s consistency window the OCI SDKs open after a create (polled only in the
+/// first 10 s), also when the list answers 404 for its user (a lagging replica, or a user
+/// just created); after the window a token the list does not show is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unlisted_create_stays_in_state_for_the_consistency_window_only() {
+    let mock = test_support::start_mock(MockOptions::default()).await;
+    let (svc, ty) = configured(&mock).await;
+    let token = |user: &str| {
+        Value::object([
+            (
+                "id",
+                Value::from("ocid1.credential.oc1..aaaaaaaanotlistedyet"),
+            ),
+            ("user_id", Value::from(user)),
+            ("description", Value::from("lagging")),
+            ("token", Value::from("not-a-real-token-xx")),
+            ("state", Value::from("ACTIVE")),
+            ("inactive_state", Value::Null),
+            ("time_created", Value::from("2026-12-02T00:00:00.000Z")),
+            ("time_expires", Value::Null),
+            ("timeouts", Value::Null),
+        ])
+    };
+    let read = |state: Value, created_ago: i64| {
+        let (svc, ty) = (&svc, ty.clone());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let private =
+            serde_json::to_vec(&serde_json::json!({"unlisted_since": now - created_ago})).unwrap();
+        async move {
+            let started = std::time::Instant::now();
+            let resp = svc
+                .read_resource(Request::new(pb::read_resource::Request {
+                    type_name: "oci_identity_auth_token".into(),
+                    current_state: dv(&state, &ty),
+                    private: private.clone(),
+                    ..Default::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            let summaries: Vec<String> =
+                resp.diagnostics.iter().map(|d| d.summary.clone()).collect();
+            let new_state = msgpack::decode(&resp.new_state.unwrap().msgpack, &ty).unwrap();
+            (
+                new_state,
+                summaries,
+                resp.private == private,
+                started.elapsed(),
+            )
+        }
+    };
+    let user = mock.user_ocids[0].clone();
+    // 30 s after the create: past the polling, inside the window.
+    let (kept, summaries, same_private, took) = read(token(&user), 30).await;
+    assert_eq!(kept, token(&user), "kept in state");
+    assert_eq!(summaries, vec!["Auth token not listed yet"]);
+    assert!(
+        same_private,
+        "the marker stays until a list shows the token"
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "not polled after 10 s: {took:?}"
+    );
+    // After the window: missing from the list means gone.
+    let (gone, summaries, _, _) = read(token(&user), 300).await;
+    assert_eq!(gone, Value::Null);
+    assert!(summaries.is_empty(), "{summaries:?}");
+    // The list answers 404 for its user: inside the window that may be lag too, so the
+    // token is kept, without polling; after the window it is gone.
+    let nobody = "ocid1.user.oc1..aaaaaaaanosuchuser";
+    let (kept, summaries, _, took) = read(token(nobody), 2).await;
+    assert_eq!(kept, token(nobody));
+    assert_eq!(summaries, vec!["Auth token not listed yet"]);
+    assert!(took < Duration::from_secs(5), "not polled: {took:?}");
+    let (gone, summaries, _, _) = read(token(nobody), 300).await;
+    assert_eq!(gone, Value::Null);
+    assert!(summaries.is_empty(), "{summaries:?}");
+    mock.stop().await;
+}

@@ -264,6 +264,18 @@ async fn token_deleted_out_of_band_is_recreated() {
     let env = env_or_skip!(Env::with_users(1));
     env.config(&token_block("t", env.user(0), "fragile"));
     env.apply().await.ok();
+    // A refresh that lists the token ends the window in which one missing from lists is
+    // taken for lag (`an_unlisted_create_stays_in_state_for_the_consistency_window_only`).
+    let refreshed = env
+        .tf(&[
+            "apply",
+            "-refresh-only",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+        ])
+        .await;
+    assert_eq!(refreshed.code, 0, "{}", refreshed.all());
     let before = env.resource("oci_identity_auth_token.t").await.unwrap();
     env.client()
         .delete_auth_token(env.user(0), before["id"].as_str().unwrap())
@@ -723,6 +735,41 @@ async fn active_create_is_not_listed_and_the_first_refresh_waits_for_lagging_lis
         .await;
     assert_eq!(plan.code, 0, "kept in state, no diff: {}", plan.all());
     assert_eq!(env.stats()["live_tokens"], 1);
+}
+
+/// Lists that lag behind longer than the refresh polls (10 s): the token stays in state, with
+/// a warning, instead of being dropped and left behind while the next apply creates another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    missing_terraform,
+    ignore = "Terraform not found (.venv/bin/terraform or $TERRAFORM): run scripts/setup-tools.sh"
+)]
+async fn lists_lagging_past_the_poll_keep_the_token_rather_than_orphan_it() {
+    let env = env_or_skip!(Env::start(MockOptions {
+        list_lag_ms: 12_000,
+        ..Default::default()
+    }));
+    env.config(&token_block("t", env.user(0), "very lagging"));
+    env.apply().await.ok();
+    let created = std::time::Instant::now();
+    let plan = env
+        .tf(&["plan", "-input=false", "-no-color", "-detailed-exitcode"])
+        .await;
+    assert_eq!(plan.code, 0, "kept in state, no diff: {}", plan.all());
+    assert!(
+        plan.all().contains("Auth token not listed yet"),
+        "{}",
+        plan.all()
+    );
+    assert_eq!(env.stats()["live_tokens"], 1, "no second token");
+    // Once the list shows it (12 s after the create), the refresh finds it: still no diff,
+    // no warning.
+    tokio::time::sleep(std::time::Duration::from_secs(13).saturating_sub(created.elapsed())).await;
+    let plan = env
+        .tf(&["plan", "-input=false", "-no-color", "-detailed-exitcode"])
+        .await;
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(!plan.all().contains("not listed yet"), "{}", plan.all());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
