@@ -56,8 +56,8 @@ fn is_unconfirmed(private: &PrivateState) -> bool {
         || private.legacy_bytes() == Some(LEGACY_UNCONFIRMED)
 }
 
-/// How much longer than `after` since its create a token the create did not list is still
-/// tolerated missing from lists; `None` when it was listed or the time has passed.
+/// What is left of `after`, counted from the create, for a token the create did not list;
+/// `None` without the marker (it was listed since) or once that time has passed.
 fn unlisted_left(private: &PrivateState, after: Duration) -> Option<Duration> {
     let since = private.get(UNLISTED_SINCE)?.as_i64()?;
     let now = unix_now();
