@@ -65,6 +65,8 @@ pub mod identity;
 pub mod identity_domains;
 pub mod keys;
 pub mod signer;
+#[cfg(test)]
+mod test_tls;
 
 pub use config::{resolve, AuthMode, ConfigError, ResolvedConfig, Settings};
 pub use endpoints::EndpointError;
